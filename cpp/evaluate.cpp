@@ -1,0 +1,36 @@
+#include "evaluate.hpp"
+
+#include <cmath>
+#include <vector>
+
+namespace pyiscc {
+
+void rates_from_sinr(const double* sinr, std::ptrdiff_t count, double bandwidth_hz, double* rate) {
+  const double scale = bandwidth_hz / std::log(2.0);
+  for (std::ptrdiff_t i = 0; i < count; ++i) rate[i] = scale * std::log1p(sinr[i]);
+}
+
+void evaluate(const NetworkView& net, const cdouble* w, const double* a, const double* b,
+              const EvaluationBuffers& out) {
+  const Dims& d = net.dims;
+  std::vector<cdouble> g(static_cast<std::size_t>(d.L * d.K * d.M));
+  std::vector<double> sinr(static_cast<std::size_t>(d.L * d.K));
+  effective_channels(net.H, w, d, g.data());
+  uplink_sinr(g.data(), d, net.noise_power, sinr.data());
+  rates_from_sinr(sinr.data(), d.L * d.K, net.bandwidth_hz, out.rate);
+
+  std::vector<double> interference(static_cast<std::size_t>(d.K * d.K));
+  interference_matrix(net.HI, w, d, interference.data());
+  echo_sinr(net.steering, w, net.echo_gain, interference.data(), d, net.noise_power, out.echo_sinr);
+
+  std::vector<double> t_local(static_cast<std::size_t>(d.K)), tx_power(static_cast<std::size_t>(d.K));
+  std::vector<double> t_mec(sinr.size()), t_cloud(sinr.size());
+  mode_latencies(out.rate, net.task_bits, net.cpu_local_hz, d, net.task, t_local.data(),
+                 t_mec.data(), t_cloud.data());
+  for (std::ptrdiff_t k = 0; k < d.K; ++k)
+    tx_power[static_cast<std::size_t>(k)] = Eigen::Map<const CVector>(w + k * d.N, d.N).squaredNorm();
+  terminal_totals(t_local.data(), t_mec.data(), t_cloud.data(), a, b, tx_power.data(),
+                  net.cpu_local_hz, d, net.task, out.latency, out.power, out.energy);
+}
+
+}  // namespace pyiscc

@@ -1,0 +1,38 @@
+// Everything evaluate() needs in one pass over the network (DESIGN.md section 1).
+#pragma once
+
+#include "channel.hpp"
+#include "latency.hpp"
+
+namespace pyiscc {
+
+// Read-only inputs of one network; pointers into C-contiguous arrays of the documented shapes.
+struct NetworkView {
+  Dims dims;
+  const cdouble* H;             // (L,K,N,M)
+  const cdouble* HI;            // (K,K,N,N)
+  const cdouble* steering;      // (K,N)  a(theta_k)
+  const double* echo_gain;      // (K,)   G_p zeta_k^2 N
+  const double* task_bits;      // (K,)   Z_k [bit]
+  const double* cpu_local_hz;   // (K,)   f^L_k
+  double noise_power;           // sigma^2 [W]
+  double bandwidth_hz;          // B [Hz]
+  TaskParams task;
+};
+
+// Outputs; caller-owned buffers.
+struct EvaluationBuffers {
+  double* rate;       // (L,K) [bit/s]
+  double* echo_sinr;  // (K,)
+  double* latency;    // (K,) [s]
+  double* power;      // (K,) [W]
+  double* energy;     // (K,) [J]
+};
+
+// R_lk = B log2(1 + sinr_lk), eq. (3).  sinr (L,K) -> rate (L,K), computed with log1p.
+void rates_from_sinr(const double* sinr, std::ptrdiff_t count, double bandwidth_hz, double* rate);
+
+void evaluate(const NetworkView& net, const cdouble* w, const double* a, const double* b,
+              const EvaluationBuffers& out);
+
+}  // namespace pyiscc

@@ -1,0 +1,29 @@
+"""pyiscc: joint computation offloading and ISAC beamforming for three-tier
+(cloud / edge / terminal) integrated sensing, communication and computing systems.
+
+Quick start::
+
+    import pyiscc as pi
+    net = pi.draw_network(pi.Scenario(), seed=7)
+    ev = pi.evaluate(net, pi.max_sensing_beams(net), a, b)
+"""
+
+from __future__ import annotations
+
+from ._core import __version__
+from .beams import max_sensing_beams, max_ratio_beams
+from .metrics import Evaluation, Violation, evaluate
+from .network import Network, draw_network
+from .scenario import Scenario
+
+__all__ = [
+    "Evaluation",
+    "Network",
+    "Scenario",
+    "Violation",
+    "__version__",
+    "draw_network",
+    "evaluate",
+    "max_ratio_beams",
+    "max_sensing_beams",
+]
