@@ -11,7 +11,7 @@ from numpy.typing import ArrayLike, NDArray
 from ._validate import as_array
 from .network import Network
 
-__all__ = ["Evaluation", "Violation", "evaluate", "check_beams", "check_decisions"]
+__all__ = ["Evaluation", "Violation", "evaluate", "check_beams", "check_decisions", "mode_latencies"]
 
 #: Default relative tolerance of the constraint check in :func:`evaluate`.
 FEASIBILITY_RTOL = 1e-6
@@ -177,3 +177,28 @@ def constraint_violations(network: Network, a: NDArray[np.float64], echo_sinr: N
     for k in np.flatnonzero(echo_sinr < gamma * (1.0 - rtol)):
         out.append(Violation("sensing", int(k), float(echo_sinr[k]), gamma))
     return tuple(out)
+
+
+def mode_latencies(network: Network, w: ArrayLike
+                   ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Latency of every execution mode for beams ``w`` (the costs of Algorithm 1).
+
+    Parameters
+    ----------
+    network : Network
+    w : (K, N) complex
+        Beamformers.
+
+    Returns
+    -------
+    t_local : (K,) float
+        T^L_k [s], eq. (10).
+    t_mec : (L, K) float
+        T^E_lk [s], eq. (12) (inf where R_lk = 0).
+    t_cloud : (L, K) float
+        T^C_lk [s], eq. (15) (inf where R_lk = 0).
+    """
+    w = check_beams(network, w)
+    zeros = np.zeros((network.n_bs, network.n_terminals))
+    rate = network.core.evaluate(w, zeros, zeros)[0]
+    return network.core.mode_latencies(rate)
