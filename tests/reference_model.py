@@ -76,7 +76,7 @@ def echo_sinr(sc, HI, w, angle, distance, rcs):
     interf = interference_matrix(HI, w)
     out = np.zeros(K)
     for k in range(K):
-        A = np.outer(a[k].conj(), a[k].conj().conj())  # a^* a^H
+        A = np.outer(a[k].conj(), a[k].conj())  # a^* a^H  (np.outer does not conjugate)
         zeta2 = sc.path_loss * rcs[k] / distance[k] ** 4
         W = np.outer(w[k], w[k].conj())
         num = gp * zeta2 * np.real(np.trace(A @ W @ A.conj().T))
