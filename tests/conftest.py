@@ -1,4 +1,4 @@
-"""Shared test configuration: every tolerance lives here; Hypothesis profiles."""
+"""Shared test configuration: Hypothesis profiles, fixtures (tolerances: tolerances.py)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-sys.path.insert(0, str(Path(__file__).parent))  # tests/reference_model.py
-
-#: C++ kernel vs the NumPy transcription (DESIGN.md section 5).
-KERNEL_RTOL = 1e-10
-#: Invariance properties that go through a different floating-point path.
-PROPERTY_RTOL = 1e-9
-
-DATA = Path(__file__).parent / "data"
+sys.path.insert(0, str(Path(__file__).parent))  # reference_model.py, tolerances.py
 
 settings.register_profile("ci", deadline=None, max_examples=60,
                           suppress_health_check=[HealthCheck.too_slow])

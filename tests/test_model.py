@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 import reference_model as ref
-from conftest import DATA, KERNEL_RTOL
+from tolerances import DATA, KERNEL_RTOL
 
 import pyiscc as pi
 from pyiscc import _core

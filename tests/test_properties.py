@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import PROPERTY_RTOL
+from tolerances import PROPERTY_RTOL
 from hypothesis import given
 from hypothesis import strategies as st
 
