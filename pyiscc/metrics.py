@@ -149,6 +149,7 @@ def evaluate(network: Network, w: ArrayLike, a: ArrayLike, b: ArrayLike, *,
     # the parameter), so the hot path converts nothing twice.
     if np.iscomplexobj(a) or np.iscomplexobj(b):
         raise ValueError("a, b: offloading decisions must be real")
+    a = np.asarray(a, dtype=float)
     rate, echo, latency, power, energy = network.core.evaluate(w, a, b)
     violations = constraint_violations(network, a, echo, power, rtol)
     for x in (rate, echo, latency, power, energy):
@@ -161,17 +162,18 @@ def constraint_violations(network: Network, a: NDArray[np.float64], echo_sinr: N
                           power: NDArray[np.float64], rtol: float) -> tuple[Violation, ...]:
     """Violations of (18c) MEC capacity, (18d) power and (18e) sensing, beyond ``rtol``."""
     sc = network.scenario
-    out: list[Violation] = []
     load = sc.cpu_mec_hz * a.sum(axis=1)
-    cap = sc.mec_capacity_hz
-    for l in np.flatnonzero(load > cap * (1.0 + rtol)):
-        out.append(Violation("mec_capacity", int(l), float(load[l]), cap))
-    pmax = network.max_power_w
-    for k in np.flatnonzero(power > pmax * (1.0 + rtol)):
-        out.append(Violation("power", int(k), float(power[k]), float(pmax[k])))
-    gamma = sc.sensing_sinr
-    for k in np.flatnonzero(echo_sinr < gamma * (1.0 - rtol)):
-        out.append(Violation("sensing", int(k), float(echo_sinr[k]), gamma))
+    cap, gamma, pmax = sc.mec_capacity_hz, sc.sensing_sinr, network.max_power_w
+    over_cap = load > cap * (1.0 + rtol)
+    over_power = power > pmax * (1.0 + rtol)
+    under_sensing = echo_sinr < gamma * (1.0 - rtol)
+    if not (over_cap.any() or over_power.any() or under_sensing.any()):
+        return ()
+    out = [Violation("mec_capacity", int(l), float(load[l]), cap) for l in np.flatnonzero(over_cap)]
+    out += [Violation("power", int(k), float(power[k]), float(pmax[k]))
+            for k in np.flatnonzero(over_power)]
+    out += [Violation("sensing", int(k), float(echo_sinr[k]), gamma)
+            for k in np.flatnonzero(under_sensing)]
     return tuple(out)
 
 
