@@ -369,7 +369,7 @@ class Engine:
 
     def _execute(self, spec: SweepSpec, store: ResultStore, tasks: Sequence[TrialTask],
                  complete: int) -> None:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         total = spec.trials * spec.n_points
         counts = {"infeasible": 0, "error": 0}
