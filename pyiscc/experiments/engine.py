@@ -21,6 +21,7 @@ submitted at a time (default 2 per worker), so a killed run loses at most those.
 from __future__ import annotations
 
 import concurrent.futures as cf
+from concurrent.futures.process import BrokenProcessPool
 import importlib
 import multiprocessing
 import os
@@ -392,6 +393,13 @@ class Engine:
                     task = in_flight.pop(future)
                     try:
                         rows = future.result()
+                    except BrokenProcessPool as exc:
+                        # a worker process died (segfault, out of memory, killed): which trial
+                        # caused it is unknown, so none is blamed; finished ones are committed
+                        raise RuntimeError(
+                            f"a worker process died while running sweep {spec.name!r}; every "
+                            "finished trial is saved and a rerun with the same output directory "
+                            "resumes") from exc
                     except Exception:
                         # run_trial catches everything a scheme raises; this is the executor
                         # failing the task (e.g. a Dask worker killed while running it)

@@ -48,12 +48,23 @@ def rows_frame(rows: Sequence[Mapping[str, Any]], spec: SweepSpec | None = None)
                 rec[k if k not in _BASE else f"output_{k}"] = v
         records.append(rec)
     df = pd.DataFrame.from_records(records, columns=None if records else _BASE)
-    if spec is not None and spec.p_fa is not None and "echo_sinr" in df:
-        def pd_mean(v: Any) -> float:
-            if not isinstance(v, list) or not v:
-                return math.nan
-            return float(np.mean(detection_probability(np.asarray(v, float), spec.p_fa)))
-        df["detection_probability"] = df["echo_sinr"].map(pd_mean)
+    if spec is not None and spec.p_fa is not None:
+        df = _with_detection(df, spec.p_fa)
+    return df
+
+
+def _with_detection(df: pd.DataFrame, p_fa: float) -> pd.DataFrame:
+    """Add (or recompute) ``detection_probability`` from the ``echo_sinr`` lists."""
+    if "echo_sinr" not in df:
+        return df
+
+    def mean_pd(v: Any) -> float:
+        if not isinstance(v, list) or not v:
+            return math.nan
+        return float(np.mean(detection_probability(np.asarray(v, float), p_fa)))
+
+    df = df.copy()
+    df["detection_probability"] = df["echo_sinr"].map(mean_pd)
     return df
 
 
@@ -70,7 +81,10 @@ def summarize(rows: Sequence[Mapping[str, Any]] | pd.DataFrame, spec: SweepSpec)
         the same in words.  NaN where a point has fewer feasible trials than needed (0 for the
         mean, 2 for the spread).
     """
-    df = rows if isinstance(rows, pd.DataFrame) else rows_frame(rows, spec)
+    if isinstance(rows, pd.DataFrame):
+        df = rows if spec.p_fa is None else _with_detection(rows, spec.p_fa)
+    else:
+        df = rows_frame(rows, spec)
     metrics = list(spec.metrics)
     if spec.p_fa is not None and "detection_probability" not in metrics:
         metrics.append("detection_probability")

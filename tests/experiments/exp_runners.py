@@ -33,3 +33,11 @@ def coin(network):
 
 def no_feasible_key(network):
     return {"mean_latency": 1.0}
+
+
+def crash(network):
+    """Kills its worker process outright (as a segfault or the OOM killer would)."""
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)

@@ -267,3 +267,11 @@ def test_progress_bar_reports_rate_and_counts(tiny, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "8/8" in err and "trial/s" in err
     assert "infeasible=" in err
+
+
+def test_dead_worker_stops_the_sweep_with_a_clear_error(tiny, tmp_path):
+    with pytest.raises(RuntimeError, match="worker process died"):
+        ex.run_sweep(spec(tiny, schemes=("exp_runners:crash",), trials=1), tmp_path, workers=2,
+                     progress=False)
+    with ex.ResultStore(tmp_path, readonly=True) as store:
+        assert store.count() == 0  # no trial was blamed

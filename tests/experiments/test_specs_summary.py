@@ -165,3 +165,13 @@ def test_plot_writes_png_and_pdf(tiny, tmp_path):
     assert [p.suffix for p in paths] == [".png", ".pdf"]
     assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert paths[1].read_bytes()[:5] == b"%PDF-"
+
+
+def test_pfa_can_change_without_rerunning(tiny, tmp_path):
+    import dataclasses
+
+    s = make(tiny, p_fa=1e-3, trials=3)
+    loose = ex.run_sweep(s, tmp_path, workers=1, progress=False)
+    strict = ex.summarize(ex.load_results(tmp_path, "s"), dataclasses.replace(s, p_fa=1e-8))
+    assert (strict.detection_probability < loose.detection_probability).all()
+    pd.testing.assert_series_equal(strict.mean_latency, loose.mean_latency)
