@@ -13,6 +13,8 @@ from pyiscc import experiments as ex
 from pyiscc.experiments import cli, figures
 from pyiscc.experiments.specs import Claim, ClaimResult, FigureSpec, SweepSpec
 
+from exp_helpers import tiny  # noqa: F401  (fixture)
+
 TOML = """
 name = "cli-sweep"
 schemes = ["local", "mec-nearest-mrs"]

@@ -8,7 +8,7 @@ from scipy import integrate, special
 
 from pyiscc.experiments import detection_probability, marcum_q1, required_sinr
 
-from conftest_tol import DETECTION_RTOL
+from exp_helpers import DETECTION_RTOL
 
 
 def marcum_q1_reference(a: float, b: float) -> float:

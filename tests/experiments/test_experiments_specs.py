@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import pyiscc as pi
 from pyiscc import experiments as ex
 from pyiscc.experiments.plots import plot_figure
 from pyiscc.experiments.specs import FigureSpec, SweepSpec
+
+from exp_helpers import tiny  # noqa: F401  (fixture)
 
 
 def make(tiny, **kw):

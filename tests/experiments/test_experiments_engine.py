@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import pyiscc as pi
 from pyiscc import experiments as ex
 from pyiscc.experiments.store import DB_NAME
+
+from exp_helpers import tiny  # noqa: F401  (fixture)
 
 HERE = Path(__file__).parent
 #: Outputs that measure wall-clock time: they differ between any two runs by construction.
