@@ -399,7 +399,9 @@ class Engine:
                         raise RuntimeError(
                             f"a worker process died while running sweep {spec.name!r}; every "
                             "finished trial is saved and a rerun with the same output directory "
-                            "resumes") from exc
+                            "resumes (workers that cannot start also end here: the main script "
+                            "needs the `if __name__ == \"__main__\":` guard and cannot be read "
+                            "from stdin; workers=1 runs serially)") from exc
                     except Exception:
                         # run_trial catches everything a scheme raises; this is the executor
                         # failing the task (e.g. a Dask worker killed while running it)
