@@ -256,10 +256,14 @@ def optimal_offloading(network: Network, w: ArrayLike, cloud: bool = True) -> Of
         violates (18d) in every mode (it is still placed optimally, offloading) or the must-offload
         terminals do not fit (then every decision is 0 and ``objective`` is inf).
     """
+    return solve_milp(offloading_problem(network, w, cloud=cloud))
+
+
+def solve_milp(prob: OffloadingProblem) -> OffloadingResult:
+    """The MILP oracle on a prepared problem (see :func:`optimal_offloading`)."""
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import csr_array
 
-    prob = offloading_problem(network, w, cloud=cloud)
     L, K = prob.cost_mec.shape
     n = 2 * L * K
     cost = np.concatenate([prob.cost_mec.ravel(), prob.cost_cloud.ravel()])
@@ -405,8 +409,16 @@ def optimize_offloading(network: Network, w: ArrayLike, *, cloud: bool = True,
         cannot meet (18d) (``infeasible_terminals``; decisions are still returned for all).
     """
     _check_settings(backend, rho, max_iter, tol, workers)
-    prob = offloading_problem(network, w, cloud=cloud)
-    local_step = OsqpLocalStep(network.n_terminals) if backend == "osqp" else None
+    return solve_admm(offloading_problem(network, w, cloud=cloud), backend=backend, rho=rho,
+                      max_iter=max_iter, tol=tol, workers=workers)
+
+
+def solve_admm(prob: OffloadingProblem, *, backend: str = "exact", rho: float = 1.0,
+               max_iter: int = 1000, tol: float = 1e-6, workers: int = 1) -> OffloadingResult:
+    """Algorithm 1 on a prepared problem (see :func:`optimize_offloading`)."""
+    _check_settings(backend, rho, max_iter, tol, workers)
+    K = prob.t_local.shape[0]
+    local_step = OsqpLocalStep(K) if backend == "osqp" else None
     out = _core.solve_offloading(prob.t_local, prob.cost_mec, prob.cost_cloud, prob.capacity,
                                  prob.min_offload, float(rho), int(max_iter), float(tol),
                                  int(workers), local_step)
