@@ -297,3 +297,29 @@ def test_bad_beams_raise():
         pi.optimal_offloading(net, np.full((4, 8), np.nan))
     with pytest.raises(ValueError, match="network"):
         pi.optimize_offloading("net", np.ones((4, 8)))
+
+
+# ---------------------------------------------------------------- acceptance (issue 3)
+
+@pytest.mark.slow
+@pytest.mark.parametrize("setting", SETTINGS)
+def test_binary_decision_attains_milp_optimum_on_500_drops(setting):
+    """>= 99% of drops at the MILP optimum, mean gap <= 0.1%, every decision meets (18a)-(18d).
+    (bench/acceptance_offloading.py prints the same statistics as tables.)"""
+    from pyiscc.offloading import solve_admm, solve_milp
+
+    sc = pi.Scenario(**SETTINGS[setting])
+    gaps = []
+    for seed in range(500):
+        net = pi.draw_network(sc, seed=seed)
+        w = pi.max_sensing_beams(net)
+        prob = offloading_problem(net, w)
+        res = solve_admm(prob)
+        opt = solve_milp(prob)
+        assert res.status == opt.status == "optimal"
+        assert (res.a.sum(axis=0) + res.b.sum(axis=0) <= 1).all()
+        assert (res.a.sum(axis=1) <= prob.capacity).all()
+        gaps.append((res.objective - opt.objective) / opt.objective)
+    gaps = np.array(gaps)
+    assert (gaps <= OBJECTIVE_RTOL).mean() >= 0.99
+    assert gaps.mean() <= 1e-3
