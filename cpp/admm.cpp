@@ -25,6 +25,7 @@ constexpr double kIntegralGap = 1e-3;
 constexpr double kBalance = 10.0;
 constexpr double kRhoStep = 2.0;
 constexpr int kMaxImprovementPasses = 1000;
+constexpr std::ptrdiff_t kInflationShare = 8;
 
 inline double clamp(double v, double lo, double hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
@@ -485,6 +486,10 @@ OffloadingOutput solve_offloading(const OffloadingInput& in, const AdmmSettings&
       return x.m < y.m;
     });
     const bool integral = cands.front().value >= 1.0 - kIntegralGap;
+    // Inflation fixes the largest relaxed choice; on large instances a few of the largest per
+    // round (1/kInflationShare of the undecided terminals) keep the number of re-solves
+    // logarithmic.  Below kInflationShare terminals it is one at a time, as in ref. [35].
+    const std::ptrdiff_t batch = std::max<std::ptrdiff_t>(1, undecided / kInflationShare);
     std::ptrdiff_t fixed = 0;
     for (const Candidate& c : cands) {
       if (mode[c.k] != kUndecided) continue;
@@ -492,7 +497,7 @@ OffloadingOutput solve_offloading(const OffloadingInput& in, const AdmmSettings&
       if (!fits(c.k, c.m)) continue;
       hold(c.k, c.m);
       ++fixed;
-      if (!integral) break;  // inflation: one (the largest) at a time
+      if (!integral && fixed >= batch) break;
     }
     if (fixed == undecided) break;
     if (!tightened) {
