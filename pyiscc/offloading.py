@@ -37,6 +37,8 @@ __all__ = [
     "offloading_problem",
     "optimal_offloading",
     "optimize_offloading",
+    "solve_admm",
+    "solve_milp",
 ]
 
 STATUSES = ("optimal", "max_iter", "infeasible")
