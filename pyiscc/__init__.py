@@ -14,11 +14,13 @@ from ._core import __version__
 from .beams import max_sensing_beams, max_ratio_beams
 from .metrics import Evaluation, Violation, evaluate
 from .network import Network, draw_network
+from .offloading import OffloadingResult, optimal_offloading, optimize_offloading
 from .scenario import Scenario
 
 __all__ = [
     "Evaluation",
     "Network",
+    "OffloadingResult",
     "Scenario",
     "Violation",
     "__version__",
@@ -26,4 +28,6 @@ __all__ = [
     "evaluate",
     "max_ratio_beams",
     "max_sensing_beams",
+    "optimal_offloading",
+    "optimize_offloading",
 ]

@@ -8,3 +8,12 @@ KERNEL_RTOL = 1e-10
 PROPERTY_RTOL = 1e-9
 
 DATA = Path(__file__).parent / "data"
+
+#: Algorithm 1: local-step QP, exact vs OSQP vs CVXPY (issue 3 acceptance).
+LOCAL_STEP_ATOL = 1e-6
+#: Algorithm 1: KKT residuals of the closed-form global step.
+GLOBAL_KKT_ATOL = 1e-12
+#: Algorithm 1: ADMM relaxed optimum vs the LP relaxation (linprog / HiGHS), relative.
+RELAXATION_RTOL = 1e-4
+#: Exact objective equality of two binary decisions (same decision, different summation order).
+OBJECTIVE_RTOL = 1e-12

@@ -5,10 +5,12 @@ namespace py = pybind11;
 
 namespace pyiscc::bind {
 void register_channel(py::module_& m);
+void register_admm(py::module_& m);
 }  // namespace pyiscc::bind
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "pyiscc compiled kernels (C++17 / Eigen)";
   m.attr("__version__") = PYISCC_VERSION;
   pyiscc::bind::register_channel(m);
+  pyiscc::bind::register_admm(m);
 }

@@ -1,0 +1,55 @@
+"""Algorithm 1: ADMM (exact C++ local step), ADMM (OSQP local step) and the MILP oracle, side
+by side in one group per size, each checked against the oracle's optimum.
+
+Run:  python -m pytest bench/test_bench_offloading.py --benchmark-columns=median,iqr,rounds
+
+K=1000, L=50 uses synthetic costs (Table III task and CPUs, lognormal uplink rates around
+100 Mbit/s, 3 MEC slots per BS): drawing a network of that size is dominated by the K^2 echo
+interference model, and with 1,000 co-channel terminals almost nobody is worth offloading, which
+makes a trivial benchmark.  The OSQP backend is not run there (5 ADMM iterations took 74 s).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import pyiscc as pi
+from pyiscc.offloading import OffloadingProblem, solve_admm, solve_milp
+
+
+def synthetic_problem(L: int, K: int, seed: int = 0) -> OffloadingProblem:
+    rng = np.random.default_rng(seed)
+    sc = pi.Scenario()
+    Z, beta = sc.task_bits, sc.cycles_per_bit
+    t_local = np.full(K, beta * Z / sc.cpu_local_hz)
+    upload = Z / rng.lognormal(np.log(1e8), 1.0, (L, K))
+    t_mec = upload + beta * Z / sc.cpu_mec_hz
+    t_cloud = upload + Z / sc.backhaul_bps + beta * Z / sc.cpu_cloud_hz
+    return OffloadingProblem(t_local, t_mec - t_local, t_cloud - t_local,
+                             np.full(L, sc.mec_slots), np.full(K, -np.inf))
+
+
+@pytest.mark.parametrize("impl", ["admm-exact", "admm-osqp", "milp"])
+def test_offloading_default(benchmark, impl):
+    benchmark.group = "offloading default (L=3, K=9)"
+    net = pi.draw_network(pi.Scenario(), seed=3)
+    w = pi.max_sensing_beams(net)
+    if impl == "milp":
+        res = benchmark(pi.optimal_offloading, net, w)
+    else:
+        res = benchmark(pi.optimize_offloading, net, w, backend=impl.split("-")[1])
+    benchmark.extra_info.update(objective=res.objective, iterations=res.iterations,
+                                status=res.status)
+    np.testing.assert_allclose(res.objective, pi.optimal_offloading(net, w).objective, rtol=1e-12)
+
+
+@pytest.mark.parametrize("impl", ["admm-exact", "milp"])
+def test_offloading_K1000_L50(benchmark, impl):
+    benchmark.group = "offloading K=1000, L=50 (synthetic costs)"
+    prob = synthetic_problem(50, 1000)
+    solve = solve_milp if impl == "milp" else solve_admm
+    res = benchmark.pedantic(solve, args=(prob,), rounds=1, iterations=1)
+    benchmark.extra_info.update(objective=res.objective, iterations=res.iterations,
+                                recovery_iterations=res.recovery_iterations, status=res.status)
+    np.testing.assert_allclose(res.objective, solve_milp(prob).objective, rtol=1e-9)
