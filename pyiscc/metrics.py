@@ -196,7 +196,4 @@ def mode_latencies(network: Network, w: ArrayLike
     t_cloud : (L, K) float
         T^C_lk [s], eq. (15) (inf where R_lk = 0).
     """
-    w = check_beams(network, w)
-    zeros = np.zeros((network.n_bs, network.n_terminals))
-    rate = network.core.evaluate(w, zeros, zeros)[0]
-    return network.core.mode_latencies(rate)
+    return network.core.beam_latencies(w)

@@ -4,6 +4,8 @@
 #include "evaluate.hpp"
 #include "latency.hpp"
 
+#include <vector>
+
 namespace pyiscc::bind {
 
 namespace {
@@ -160,6 +162,28 @@ void register_channel(py::module_& m) {
            py::arg("cpu_cloud_hz"), py::arg("backhaul_bps"), py::arg("chip_coefficient"))
       .def("evaluate", &NetworkCore::evaluate, py::arg("w"), py::arg("a"), py::arg("b"),
            "-> (rate (L,K), echo_sinr (K,), latency (K,), power (K,), energy (K,)).")
+      .def(
+          "beam_latencies",
+          [](const NetworkCore& self, const py::object& w_obj) {
+            const NetworkView& v = self.view();
+            const Dims& d = v.dims;
+            auto w = checked<cdouble>(w_obj, "w", {d.K, d.N});
+            auto tl = empty<double>({d.K}), tm = empty<double>({d.L, d.K}), tc = empty<double>({d.L, d.K});
+            {
+              py::gil_scoped_release release;  // safe: plain buffers, no Python objects touched
+              check_finite(w.data(), d.K * d.N, "w");
+              std::vector<cdouble> g(static_cast<std::size_t>(d.L * d.K * d.M));
+              std::vector<double> rate(static_cast<std::size_t>(d.L * d.K));
+              effective_channels(v.H, w.data(), d, g.data());
+              uplink_sinr(g.data(), d, v.noise_power, rate.data());
+              rates_from_sinr(rate.data(), d.L * d.K, v.bandwidth_hz, rate.data());
+              mode_latencies(rate.data(), v.task_bits, v.cpu_local_hz, d, v.task, tl.mutable_data(),
+                             tm.mutable_data(), tc.mutable_data());
+            }
+            return py::make_tuple(tl, tm, tc);
+          },
+          py::arg("w"), "Latency of each mode for beams w (uplink rates only, no echo terms): "
+                        "-> (local (K,), mec (L,K), cloud (L,K)).")
       .def(
           "mode_latencies",
           [](const NetworkCore& self, const py::object& rate_obj) {
