@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <cstdio>
-#include <cstdlib>
 
 namespace pyiscc {
 
@@ -26,6 +24,11 @@ constexpr double kAugmentAbove = 1e6;
 
 bool finite(const RMatrix& M) { return M.allFinite(); }
 
+bool symmetric(const RMatrix& M) {
+  const double scale = M.size() ? M.cwiseAbs().maxCoeff() : 0.0;
+  return (M - M.transpose()).cwiseAbs().maxCoeff() <= 1e-12 * scale;
+}
+
 // Largest step in (0, 1] keeping v + step * dv >= 0 (fraction-to-boundary applied by the caller).
 double max_step(const RVector& v, const RVector& dv) {
   double step = 1.0;
@@ -35,17 +38,23 @@ double max_step(const RVector& v, const RVector& dv) {
 }
 
 // Constraint values g_i(x) = x^T A_i x + b_i^T x - c_i and, optionally, their gradients (rows of J).
-void constraints(const QcqpProblem& pr, const RVector& x, RVector& g, RMatrix* J) {
+// Ax: workspace of size n (no allocation in the interior-point loop).
+void constraints(const QcqpProblem& pr, const RVector& x, RVector& g, RMatrix* J, RVector& Ax) {
   const std::ptrdiff_t m = pr.m();
-  g.noalias() = pr.B * x - pr.c;
+  g.noalias() = pr.B * x;
+  g -= pr.c;
   if (J) *J = pr.B;
-  RVector Ax;
   for (std::ptrdiff_t i = 0; i < m; ++i) {
     if (!pr.quadratic(i)) continue;
     Ax.noalias() = pr.A[static_cast<std::size_t>(i)] * x;
     g[i] += x.dot(Ax);
     if (J) J->row(i) += 2.0 * Ax.transpose();
   }
+}
+
+void constraints(const QcqpProblem& pr, const RVector& x, RVector& g, RMatrix* J) {
+  RVector Ax(pr.n());
+  constraints(pr, x, g, J, Ax);
 }
 
 double objective_min(const QcqpProblem& pr, const RVector& x) {  // x^T P x - q^T x
@@ -87,8 +96,9 @@ CoreResult interior_point(const QcqpProblem& pr, RVector x, int max_iter, double
   const std::ptrdiff_t n = pr.n(), m = pr.m();
   CoreResult out;
   RVector g(m), s(m), z(m);
-  RMatrix J(m, n), H(n, n), KKT(n, n);
-  constraints(pr, x, g, &J);
+  RMatrix J(m, n), H(n, n), KKT(n, n), WJ(m, n);
+  RVector Ax(n), Jdx(m), wm(m);
+  constraints(pr, x, g, &J, Ax);
   for (std::ptrdiff_t i = 0; i < m; ++i) s[i] = std::max(-g[i], 1e-2);
   z.setOnes();
   const double ptol = 1e-2 * tol;  // primal feasibility is cheap to get and what users check
@@ -107,7 +117,7 @@ CoreResult interior_point(const QcqpProblem& pr, RVector x, int max_iter, double
     rd = Px - pr.q + Jz;
     rp = g + s;
     const double viol = m ? std::max(g.maxCoeff(), 0.0) : 0.0;
-    const double fval = objective_min(pr, x);
+    const double fval = 0.5 * x.dot(Px) - pr.q.dot(x);
     const double gap = m ? std::abs(z.dot(g)) : 0.0;
     const double mu = m ? s.dot(z) / static_cast<double>(m) : 0.0;
     if (!std::isfinite(fval) || !rd.allFinite() || !g.allFinite() || !z.allFinite()) {
@@ -144,7 +154,6 @@ CoreResult interior_point(const QcqpProblem& pr, RVector x, int max_iter, double
         }
       }
     }
-    if (std::getenv("QCQP_DEBUG")) std::fprintf(stderr, "it %d viol %.2e rp %.2e rd %.2e (dscale %.2e) gap %.2e mu %.2e merit %.2e\n", it, viol, m ? rp.lpNorm<Eigen::Infinity>() : 0.0, rd.lpNorm<Eigen::Infinity>(), dscale, gap, mu, merit);
     if (merit < best_merit) {
       best_merit = merit;
       out.x = x, out.s = s, out.z = z;
@@ -167,9 +176,10 @@ CoreResult interior_point(const QcqpProblem& pr, RVector x, int max_iter, double
     for (std::ptrdiff_t i = 0; i < m; ++i)
       if (w[i] > kAugmentAbove) active.push_back(i);
     const auto na = static_cast<std::ptrdiff_t>(active.size());
+    for (std::ptrdiff_t i = 0; i < m; ++i) wm[i] = w[i] <= kAugmentAbove ? w[i] : 0.0;
+    WJ.noalias() = wm.asDiagonal() * J;
     KKT = H;
-    for (std::ptrdiff_t i = 0; i < m; ++i)
-      if (w[i] <= kAugmentAbove) KKT.noalias() += w[i] * J.row(i).transpose() * J.row(i);
+    KKT.noalias() += J.transpose() * WJ;
     // Tiny static regularisation: keeps the factor defined where the problem is flat in some
     // direction (a linear objective, rank-deficient constraints).
     double reg = 1e-13 * (1.0 + KKT.diagonal().cwiseAbs().maxCoeff());
@@ -207,7 +217,8 @@ CoreResult interior_point(const QcqpProblem& pr, RVector x, int max_iter, double
         rhs = -rd;
         rhs.noalias() -= J.transpose() * e;
         dx_ = llt.solve(rhs);
-        dz_ = w.cwiseProduct(J * dx_) + e;
+        Jdx.noalias() = J * dx_;
+        dz_ = w.cwiseProduct(Jdx) + e;
       } else {
         // [KKT_I  J_A^T; J_A  -W_A^{-1}] [dx; dz_A] = [-rd - J_I^T e_I; -e_A / w_A].
         RVector r2(n + na);
@@ -220,11 +231,11 @@ CoreResult interior_point(const QcqpProblem& pr, RVector x, int max_iter, double
         }
         const RVector sol = lu.solve(r2);
         dx_ = sol.head(n);
-        dz_ = w.cwiseProduct(J * dx_) + e;
+        Jdx.noalias() = J * dx_;
+        dz_ = w.cwiseProduct(Jdx) + e;
         for (std::ptrdiff_t t = 0; t < na; ++t) dz_[active[static_cast<std::size_t>(t)]] = sol[n + t];
       }
-      ds_ = -rp;
-      ds_.noalias() -= J * dx_;
+      ds_ = -rp - Jdx;
     };
     // Predictor (affine scaling).
     rc = s.cwiseProduct(z);
@@ -242,7 +253,7 @@ CoreResult interior_point(const QcqpProblem& pr, RVector x, int max_iter, double
     x += step * dx;
     s += step * ds;
     z += step * dz;
-    constraints(pr, x, g, &J);
+    constraints(pr, x, g, &J, Ax);
   }
   if (out.x.size() == 0) out.x = x, out.s = s, out.z = z;  // broke before the first check
   return out;
@@ -324,6 +335,7 @@ void check_qcqp(const QcqpProblem& p) {
   require(p.B.rows() == m && p.B.cols() == n, "b: expected shape (m, n)");
   require(static_cast<std::ptrdiff_t>(p.A.size()) == m, "A: expected m matrices");
   require(finite(p.P), "P: contains NaN or inf");
+  require(symmetric(p.P), "P: must be symmetric");
   require(p.q.allFinite(), "q: contains NaN or inf");
   require(finite(p.B), "b: contains NaN or inf");
   require(p.c.allFinite(), "c: contains NaN or inf");
@@ -332,6 +344,7 @@ void check_qcqp(const QcqpProblem& p) {
     if (Ai.size() == 0) continue;
     require(Ai.rows() == n && Ai.cols() == n, "A: expected shape (m, n, n)");
     require(finite(Ai), "A: contains NaN or inf");
+    require(symmetric(Ai), "A: every A[i] must be symmetric");
   }
 }
 

@@ -11,12 +11,15 @@ Quick start::
 from __future__ import annotations
 
 from ._core import __version__
+from . import qcqp
+from .beamforming import BeamformingResult, optimize_beamforming
 from .beams import max_sensing_beams, max_ratio_beams
 from .metrics import Evaluation, Violation, evaluate
 from .network import Network, draw_network
 from .scenario import Scenario
 
 __all__ = [
+    "BeamformingResult",
     "Evaluation",
     "Network",
     "Scenario",
@@ -26,4 +29,6 @@ __all__ = [
     "evaluate",
     "max_ratio_beams",
     "max_sensing_beams",
+    "optimize_beamforming",
+    "qcqp",
 ]
