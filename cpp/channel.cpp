@@ -21,9 +21,6 @@ void effective_channels(const cdouble* H, const cdouble* w, const Dims& d, cdoub
 }
 
 namespace {
-// Above this s = g^H F^{-1} g (SINR 1, 0 dB) the SINR is computed from a downdated factor.
-constexpr double kDowndateAbove = 0.5;
-
 // Cholesky factor of F_l = G G^H + noise I for BS l, G = [g_l0 ... g_l,K-1] (M x K).
 Eigen::LLT<CMatrix> factor_covariance(const cdouble* g_l, const Dims& d, double noise_power,
                                       CMatrix& G) {
@@ -43,20 +40,14 @@ void uplink_sinr(const cdouble* g, const Dims& d, double noise_power, double* si
   CMatrix G;
   for (std::ptrdiff_t l = 0; l < d.L; ++l) {
     Eigen::LLT<CMatrix> llt = factor_covariance(g + l * d.K * d.M, d, noise_power, G);
-    CMatrix X = llt.matrixL().solve(G);  // L^{-1} G: whitened columns
+    llt.matrixL().solveInPlace(G);  // G <- L^{-1} G: whitened columns
     for (std::ptrdiff_t k = 0; k < d.K; ++k) {
-      const double s = X.col(k).squaredNorm();  // g^H F^{-1} g, in [0, 1)
-      if (s <= kDowndateAbove) {
-        sinr[l * d.K + k] = s / (1.0 - s);
-        continue;
-      }
-      // 1 - s cancels at high SINR (60 dB leaves ~10 digits): factor D_lk = F_l - g g^H by a
-      // rank-one Cholesky downdate (O(M^2)) and evaluate g^H D^{-1} g directly.
-      Eigen::LLT<CMatrix> down = llt;
-      down.rankUpdate(G.col(k), -1.0);
-      sinr[l * d.K + k] = down.info() == Eigen::Success
-                              ? down.matrixL().solve(G.col(k)).squaredNorm()
-                              : s / (1.0 - s);
+      // s = g^H F^{-1} g in [0, 1).  1 - s cancels at high SINR: the relative error of the SINR
+      // is ~eps * SINR (1e-11 at 50 dB), that of the rate smaller by ln(1 + SINR).  A
+      // rank-one Cholesky downdate of F to D_lk was measured to gain only a small constant
+      // factor (the information is lost in F itself) at 3x the cost, so it is not used.
+      const double s = G.col(k).squaredNorm();
+      sinr[l * d.K + k] = s / (1.0 - s);
     }
   }
 }

@@ -1,6 +1,7 @@
 #include "evaluate.hpp"
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 namespace pyiscc {
@@ -10,9 +11,31 @@ void rates_from_sinr(const double* sinr, std::ptrdiff_t count, double bandwidth_
   for (std::ptrdiff_t i = 0; i < count; ++i) rate[i] = scale * std::log1p(sinr[i]);
 }
 
+void check_decisions(const double* a, const double* b, const Dims& d) {
+  for (std::ptrdiff_t i = 0; i < d.L * d.K; ++i) {
+    require(a[i] == 0.0 || a[i] == 1.0, "a: offloading decisions must be binary (0 or 1), eq. (18b)");
+    require(b[i] == 0.0 || b[i] == 1.0, "b: offloading decisions must be binary (0 or 1), eq. (18b)");
+  }
+  for (std::ptrdiff_t k = 0; k < d.K; ++k) {
+    double choices = 0.0;
+    for (std::ptrdiff_t l = 0; l < d.L; ++l) choices += a[l * d.K + k] + b[l * d.K + k];
+    require(choices <= 1.0, "a, b: terminal " + std::to_string(k) + " is assigned to " +
+                                std::to_string(static_cast<int>(choices)) +
+                                " servers; at most one per terminal, eq. (18a)");
+  }
+}
+
+void check_finite(const cdouble* x, std::ptrdiff_t count, const char* name) {
+  for (std::ptrdiff_t i = 0; i < count; ++i)
+    require(std::isfinite(x[i].real()) && std::isfinite(x[i].imag()),
+            std::string(name) + ": contains NaN or inf");
+}
+
 void evaluate(const NetworkView& net, const cdouble* w, const double* a, const double* b,
               const EvaluationBuffers& out) {
   const Dims& d = net.dims;
+  check_finite(w, d.K * d.N, "w");
+  check_decisions(a, b, d);
   std::vector<cdouble> g(static_cast<std::size_t>(d.L * d.K * d.M));
   std::vector<double> sinr(static_cast<std::size_t>(d.L * d.K));
   effective_channels(net.H, w, d, g.data());

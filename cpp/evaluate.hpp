@@ -32,6 +32,14 @@ struct EvaluationBuffers {
 // R_lk = B log2(1 + sinr_lk), eq. (3).  sinr (L,K) -> rate (L,K), computed with log1p.
 void rates_from_sinr(const double* sinr, std::ptrdiff_t count, double bandwidth_hz, double* rate);
 
+// Checks offloading decisions a, b (L,K): every entry 0 or 1 (18b) and at most one choice per
+// terminal (18a).  Throws std::invalid_argument naming the parameter.
+void check_decisions(const double* a, const double* b, const Dims& d);
+
+// Throws std::invalid_argument naming `name` if any entry is NaN or infinite.
+void check_finite(const cdouble* x, std::ptrdiff_t count, const char* name);
+
+// Validates w, a, b, then fills `out`.
 void evaluate(const NetworkView& net, const cdouble* w, const double* a, const double* b,
               const EvaluationBuffers& out);
 

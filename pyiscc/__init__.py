@@ -16,12 +16,14 @@ from .beamforming import BeamformingResult, optimize_beamforming
 from .beams import max_sensing_beams, max_ratio_beams
 from .metrics import Evaluation, Violation, evaluate
 from .network import Network, draw_network
+from .offloading import OffloadingResult, optimal_offloading, optimize_offloading
 from .scenario import Scenario
 
 __all__ = [
     "BeamformingResult",
     "Evaluation",
     "Network",
+    "OffloadingResult",
     "Scenario",
     "Violation",
     "__version__",
@@ -29,6 +31,8 @@ __all__ = [
     "evaluate",
     "max_ratio_beams",
     "max_sensing_beams",
+    "optimal_offloading",
     "optimize_beamforming",
+    "optimize_offloading",
     "qcqp",
 ]

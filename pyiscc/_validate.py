@@ -16,7 +16,10 @@ def as_array(value: ArrayLike, name: str, shape: tuple[int, ...], dtype: type, *
     if dtype is float and np.iscomplexobj(value):
         raise ValueError(f"{name}: must be real, got a complex array")
     try:
-        arr = np.array(value, dtype=dtype, order="C", copy=copy)
+        # np.asarray copies only when needed (int decisions -> float); np.array(copy=False)
+        # would raise on numpy 2 instead.
+        arr = (np.array(value, dtype=dtype, order="C") if copy
+               else np.asarray(value, dtype=dtype, order="C"))
     except (TypeError, ValueError):
         raise ValueError(f"{name}: cannot be converted to a {np.dtype(dtype).name} array") from None
     if arr.shape != shape:

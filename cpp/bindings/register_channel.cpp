@@ -45,7 +45,8 @@ class NetworkCore {
     EvaluationBuffers out{rate.mutable_data(), echo.mutable_data(), latency.mutable_data(),
                           power.mutable_data(), energy.mutable_data()};
     {
-      // Safe: the kernel touches only buffers owned by this object and the arrays above.
+      // Safe: the kernel touches only buffers owned by this object and the arrays above; it
+      // throws std::invalid_argument (-> ValueError) on bad w, a, b before any output is used.
       py::gil_scoped_release release;
       pyiscc::evaluate(view_, w.data(), a.data(), b.data(), out);
     }
@@ -137,6 +138,16 @@ void register_channel(py::module_& m) {
       },
       py::arg("steering"), py::arg("w"), py::arg("echo_gain"), py::arg("interference"),
       py::arg("noise_power"), "Echo SINR, eq. (8) with DESIGN.md resolutions 1-2. -> (K,).");
+
+  m.def(
+      "check_decisions",
+      [](const py::object& a_obj, const py::object& b_obj) {
+        auto a = checked<double>(a_obj, "a", {-1, -1});
+        auto b = checked<double>(b_obj, "b", {a.shape(0), a.shape(1)});
+        check_decisions(a.data(), b.data(), Dims{a.shape(0), a.shape(1), 0, 0});
+      },
+      py::arg("a"), py::arg("b"),
+      "ValueError unless a, b (L,K) are binary with at most one choice per terminal, eqs. (18a-b).");
 
   py::class_<NetworkCore>(m, "NetworkCore",
                           "The arrays of one network, held for repeated C++ evaluation.")

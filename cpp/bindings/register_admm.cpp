@@ -1,0 +1,154 @@
+// Bindings of Algorithm 1 (cpp/admm.hpp): the whole ADMM + binary recovery, and its two step
+// kernels for the tests and the OSQP cross-check.
+#include <pybind11/pytypes.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "admm.hpp"
+#include "arrays.hpp"
+
+namespace pyiscc::bind {
+
+namespace {
+
+template <class T>
+py::array_t<T> to_array(const std::vector<T>& v, std::initializer_list<py::ssize_t> shape) {
+  auto out = carray<T>(std::vector<py::ssize_t>(shape));
+  if (!v.empty()) std::memcpy(out.mutable_data(), v.data(), v.size() * sizeof(T));
+  return out;
+}
+
+std::vector<std::uint8_t> mask_of(const carray<bool>& m) {
+  return std::vector<std::uint8_t>(m.data(), m.data() + m.size());
+}
+
+}  // namespace
+
+void register_admm(py::module_& m) {
+  m.def(
+      "box_knapsack_projection",
+      [](const py::object& t_obj, const py::object& lo_obj, const py::object& hi_obj,
+         double capacity, py::ssize_t n_knapsack) {
+        auto t = checked<double>(t_obj, "t", {-1});
+        const py::ssize_t n = t.shape(0);
+        auto lo = checked<double>(lo_obj, "lo", {n});
+        auto hi = checked<double>(hi_obj, "hi", {n});
+        if (n_knapsack < 0) n_knapsack = n;
+        if (n_knapsack > n) throw py::value_error("n_knapsack: must be <= len(t)");
+        if (!(capacity >= 0.0) || !std::isfinite(capacity))
+          throw py::value_error("capacity: must be finite and >= 0");
+        for (py::ssize_t i = 0; i < n; ++i)
+          if (!(lo.data()[i] <= hi.data()[i])) throw py::value_error("lo, hi: need lo <= hi");
+        auto x = empty<double>({n});
+        double mu;
+        {
+          py::gil_scoped_release release;  // safe: plain buffers, no Python objects touched
+          std::vector<std::pair<double, std::ptrdiff_t>> events;
+          mu = box_knapsack_projection(n, n_knapsack, t.data(), lo.data(), hi.data(), capacity,
+                                       x.mutable_data(), events);
+        }
+        return py::make_tuple(x, mu);
+      },
+      py::arg("t"), py::arg("lo"), py::arg("hi"), py::arg("capacity"), py::arg("n_knapsack") = -1,
+      "Local step (29) in canonical form: argmin 1/2||x - t||^2 s.t. lo <= x <= hi, "
+      "sum(x[:n_knapsack]) <= capacity. -> (x (n,), multiplier mu).");
+
+  m.def(
+      "admm_global_step",
+      [](const py::object& va_obj, const py::object& vb_obj, const py::object& lower_obj,
+         const py::object& free_a_obj, const py::object& free_b_obj) {
+        auto va = checked<double>(va_obj, "v_a", {-1, -1});
+        const py::ssize_t L = va.shape(0), K = va.shape(1);
+        auto vb = checked<double>(vb_obj, "v_b", {L, K});
+        auto lower = checked<double>(lower_obj, "lower", {K});
+        auto fa = checked<bool>(free_a_obj, "free_a", {L, K});
+        auto fb = checked<bool>(free_b_obj, "free_b", {L, K});
+        const auto ma = mask_of(fa), mb = mask_of(fb);
+        auto a = empty<double>({L, K}), b = empty<double>({L, K});
+        {
+          py::gil_scoped_release release;  // safe: plain buffers, no Python objects touched
+          global_step(L, K, va.data(), vb.data(), ma.data(), mb.data(), lower.data(),
+                      a.mutable_data(), b.mutable_data());
+        }
+        return py::make_tuple(a, b);
+      },
+      py::arg("v_a"), py::arg("v_b"), py::arg("lower"), py::arg("free_a"), py::arg("free_b"),
+      "Global step (31)-(35): per terminal, projection of the free entries of (v_a, v_b) onto "
+      "{lower_k <= sum_l (a_lk + b_lk) <= 1}. (L,K) x2, lower (K,), masks (L,K) -> (a, b).");
+
+  m.def(
+      "solve_offloading",
+      [](const py::object& tl_obj, const py::object& cm_obj, const py::object& cc_obj,
+         const py::object& cap_obj, const py::object& smin_obj, double rho, int max_iter,
+         double tol, int workers, const py::object& local_step, bool adapt_rho, int adapt_every,
+         int adapt_until, double alpha, int recovery_iter) {
+        auto cm = checked<double>(cm_obj, "cost_mec", {-1, -1});
+        const py::ssize_t L = cm.shape(0), K = cm.shape(1);
+        auto cc = checked<double>(cc_obj, "cost_cloud", {L, K});
+        auto tl = checked<double>(tl_obj, "t_local", {K});
+        auto cap = checked<double>(cap_obj, "capacity", {L});
+        auto smin = checked<double>(smin_obj, "min_offload", {K});
+        OffloadingInput in{L, K, tl.data(), cm.data(), cc.data(), cap.data(), smin.data()};
+        AdmmSettings settings;
+        settings.rho = rho;
+        settings.max_iter = max_iter;
+        settings.tol = tol;
+        settings.workers = workers;
+        settings.adapt_rho = adapt_rho;
+        settings.adapt_every = adapt_every;
+        settings.adapt_until = adapt_until;
+        settings.alpha = alpha;
+        settings.recovery_iter = recovery_iter;
+        // The callback holds only a borrowed handle (no refcounting while the GIL is released);
+        // local_step outlives the call.
+        const py::handle fn = local_step;
+        LocalStepFn custom = [fn](std::ptrdiff_t l, std::ptrdiff_t n_terminals, const double* t,
+                                  const double* lo, const double* hi, double capacity, double* x) {
+          py::gil_scoped_acquire acquire;
+          const py::ssize_t n = 2 * n_terminals;
+          auto copy = [n](const double* p) {
+            auto arr = empty<double>({n});
+            std::memcpy(arr.mutable_data(), p, static_cast<std::size_t>(n) * sizeof(double));
+            return arr;
+          };
+          py::object res = fn(l, copy(t), copy(lo), copy(hi), capacity);
+          auto xs = checked<double>(res, "local_step result", {n});
+          std::memcpy(x, xs.data(), static_cast<std::size_t>(n) * sizeof(double));
+        };
+        OffloadingOutput out;
+        {
+          // Safe: the kernel reads the arrays above; a Python local_step re-acquires the GIL.
+          py::gil_scoped_release release;
+          out = solve_offloading(in, settings, local_step.is_none() ? nullptr : &custom);
+        }
+        const py::ssize_t I = static_cast<py::ssize_t>(out.history_objective.size());
+        py::dict d;
+        d["a"] = to_array(out.a, {L, K});
+        d["b"] = to_array(out.b, {L, K});
+        d["relaxed_a"] = to_array(out.relaxed_a, {L, K});
+        d["relaxed_b"] = to_array(out.relaxed_b, {L, K});
+        d["objective"] = out.objective;
+        d["relaxed_objective"] = out.relaxed_objective;
+        d["iterations"] = out.iterations;
+        d["recovery_iterations"] = out.recovery_iterations;
+        d["history_objective"] = to_array(out.history_objective, {I});
+        d["history_primal"] = to_array(out.history_primal, {I});
+        d["history_dual"] = to_array(out.history_dual, {I});
+        d["history_rho"] = to_array(out.history_rho, {I});
+        static const char* names[] = {"optimal", "max_iter", "infeasible"};
+        d["status"] = names[static_cast<int>(out.status)];
+        d["unplaced"] = to_array(out.unplaced, {static_cast<py::ssize_t>(out.unplaced.size())});
+        return d;
+      },
+      py::arg("t_local"), py::arg("cost_mec"), py::arg("cost_cloud"), py::arg("capacity"),
+      py::arg("min_offload"), py::arg("rho"), py::arg("max_iter"), py::arg("tol"),
+      py::arg("workers") = 1, py::arg("local_step") = py::none(), py::arg("adapt_rho") = true,
+      py::arg("adapt_every") = 10, py::arg("adapt_until") = 1000, py::arg("alpha") = 1.0,
+      py::arg("recovery_iter") = 10,
+      "Algorithm 1: ADMM on the relaxation (19) + binary recovery. local_step(l, t, lo, hi, "
+      "capacity) -> x (2K,) replaces the exact local step (serial). -> dict.");
+}
+
+}  // namespace pyiscc::bind
