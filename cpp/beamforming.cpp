@@ -315,6 +315,7 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
 
   double obj = upload_latency(in, w.data());
   res.history.push_back(obj);
+  if (settings.record_iterates) res.iterates.push_back(w);
   res.w = w;
   res.objective = obj;
   res.status = "max_iter";
@@ -332,6 +333,7 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
     res.history.push_back(obj_next);
     res.iterations = it + 1;
     w.swap(w_next);
+    if (settings.record_iterates) res.iterates.push_back(w);
     if (obj_next < res.objective) {
       res.objective = obj_next;
       res.w = w;

@@ -31,6 +31,7 @@ struct BeamformingSettings {
   double tol = 1e-4;            // stop when the relative decrease of (39) is below this
   int workers = 1;              // threads over the per-BS groups of sub-problems
   int feasibility_iter = 50;    // SCA iterations of the feasibility phase
+  bool record_iterates = false; // keep every iterate (for Lemma 2 checks)
   QcqpSettings qcqp;
 };
 
@@ -43,6 +44,7 @@ struct BeamformingResult {
   int subproblem_failures = 0;       // sub-problems not solved to optimality (w_k kept)
   std::string status;                // "converged", "max_iter" or "infeasible"
   std::vector<std::int64_t> failing; // infeasible: terminals whose (18e) could not be met
+  std::vector<CMatrixRM> iterates;   // start and every iterate, when record_iterates
 };
 
 // Objective (39): sum over offloading terminals of Z_k / R_{l(k)k} [s].  w (K,N).

@@ -47,6 +47,8 @@ class BeamformingResult:
         SCA iterations of the feasibility phase (0 when the start met (18e)).
     subproblem_failures : int
         Sub-problems (56) the QCQP solver did not solve to optimality (their beam was kept).
+    iterates : (iterations + 1, K, N) complex or None
+        The start and every iterate, with ``return_iterates=True``.
     """
 
     w: NDArray[np.complex128]
@@ -59,6 +61,7 @@ class BeamformingResult:
     failing: tuple[int, ...]
     feasibility_iterations: int
     subproblem_failures: int
+    iterates: NDArray[np.complex128] | None = None
 
     @property
     def feasible(self) -> bool:
@@ -102,7 +105,7 @@ def _core_problem(network: Network, serving: NDArray[np.int64], pbar: NDArray[np
 
 def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
                          w0: ArrayLike | None = None, max_iter: int = 50, tol: float = 1e-4,
-                         workers: int = 1) -> BeamformingResult:
+                         workers: int = 1, return_iterates: bool = False) -> BeamformingResult:
     """Algorithm 2: minimise the summed upload latency (39) of the offloading terminals subject to
     every terminal's power budget (18d) and echo-SINR threshold (18e), for fixed decisions.
 
@@ -126,6 +129,8 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
         Stop when the relative decrease of (39) in one iteration is below ``tol``.
     workers : int
         Threads over the per-BS groups of sub-problems; the result is bit-identical for any value.
+    return_iterates : bool
+        Keep the start and every iterate in ``result.iterates`` (to check Lemma 2).
 
     Returns
     -------
@@ -144,22 +149,26 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
     pbar = power_budget(network, serving)
     if (pbar <= 0).any():  # local execution alone exceeds P_th: no beam can sense
         failing = tuple(int(k) for k in np.flatnonzero(pbar <= 0))
-        w = np.zeros_like(w0)
-        return _result(network, a, b, w, np.nan, np.array([np.nan]), 0, "infeasible", failing, 0, 0)
+        w = np.zeros((network.n_terminals, network.terminal_antennas), complex)
+        return _result(network, a, b, w, np.nan, np.array([np.nan]), 0, "infeasible", failing, 0, 0,
+                       None)
     over = np.linalg.norm(w0, axis=1) ** 2 > pbar * (1.0 + 1e-9)
     if over.any():
         raise ValueError(f"w0: terminal {int(np.argmax(over))} exceeds its power budget (18d) "
                          f"{pbar[np.argmax(over)]:.6g} W")
-    out = _core_problem(network, serving, pbar).optimize(w0, int(max_iter), float(tol), int(workers))
+    out = _core_problem(network, serving, pbar).optimize(w0, int(max_iter), float(tol), int(workers),
+                                                         bool(return_iterates))
     return _result(network, a, b, out["w"], out["objective"], out["history"], out["iterations"],
                    out["status"], tuple(int(k) for k in out["failing"]),
-                   out["feasibility_iterations"], out["subproblem_failures"])
+                   out["feasibility_iterations"], out["subproblem_failures"],
+                   out["iterates"] if return_iterates else None)
 
 
 def _result(network: Network, a: NDArray[np.float64], b: NDArray[np.float64],
             w: NDArray[np.complex128], objective: float, history: NDArray[np.float64],
             iterations: int, status: str, failing: tuple[int, ...], feasibility_iterations: int,
-            subproblem_failures: int) -> BeamformingResult:
+            subproblem_failures: int, iterates: NDArray[np.complex128] | None
+            ) -> BeamformingResult:
     ev = evaluate(network, w, a, b)
     with np.errstate(divide="ignore"):
         margin = 10.0 * np.log10(ev.echo_sinr) - network.scenario.sensing_sinr_db
@@ -167,4 +176,5 @@ def _result(network: Network, a: NDArray[np.float64], b: NDArray[np.float64],
     for x in (w, history, margin, slack):
         x.flags.writeable = False
     return BeamformingResult(w, float(objective), history, int(iterations), status, margin, slack,
-                             failing, int(feasibility_iterations), int(subproblem_failures))
+                             failing, int(feasibility_iterations), int(subproblem_failures),
+                             iterates)

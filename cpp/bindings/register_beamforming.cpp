@@ -38,7 +38,8 @@ class BeamformingCore {
                            noise_power, sensing_sinr, bandwidth_hz};
   }
 
-  py::dict optimize(const py::object& w0_obj, int max_iter, double tol, int workers) const {
+  py::dict optimize(const py::object& w0_obj, int max_iter, double tol, int workers,
+                    bool record_iterates) const {
     const Dims& d = in_.dims;
     require(max_iter >= 0, "max_iter must be >= 0");
     require(tol >= 0.0, "tol must be >= 0");
@@ -48,6 +49,7 @@ class BeamformingCore {
     settings.max_iter = max_iter;
     settings.tol = tol;
     settings.workers = workers;
+    settings.record_iterates = record_iterates;
     BeamformingResult res;
     {
       // Safe: C++ reads only arrays owned by this object and w0; threads join before return.
@@ -64,6 +66,11 @@ class BeamformingCore {
     out["feasibility_iterations"] = res.feasibility_iterations;
     out["subproblem_failures"] = res.subproblem_failures;
     out["status"] = res.status;
+    auto iterates = empty<cdouble>({static_cast<py::ssize_t>(res.iterates.size()), d.K, d.N});
+    for (std::size_t t = 0; t < res.iterates.size(); ++t)
+      std::copy(res.iterates[t].data(), res.iterates[t].data() + d.K * d.N,
+                iterates.mutable_data() + static_cast<py::ssize_t>(t) * d.K * d.N);
+    out["iterates"] = iterates;
     out["failing"] = py::array_t<std::int64_t>(static_cast<py::ssize_t>(res.failing.size()), res.failing.data());
     return out;
   }
@@ -118,7 +125,7 @@ void register_beamforming(py::module_& m) {
            py::arg("task_bits"), py::arg("power_budget"), py::arg("serving"), py::arg("group"),
            py::arg("noise_power"), py::arg("sensing_sinr"), py::arg("bandwidth_hz"))
       .def("optimize", &BeamformingCore::optimize, py::arg("w0"), py::arg("max_iter"),
-           py::arg("tol"), py::arg("workers"), "Algorithm 2 from w0 (K,N). -> dict.")
+           py::arg("tol"), py::arg("workers"), py::arg("record_iterates") = false, "Algorithm 2 from w0 (K,N). -> dict.")
       .def("subproblem", &BeamformingCore::subproblem, py::arg("w"), py::arg("k"),
            "Sub-problem (56) of terminal k at iterate w, real scaled form. -> dict P,q,A,b,c.")
       .def("objective", &BeamformingCore::objective, py::arg("w"),
