@@ -87,18 +87,18 @@ def solve_qcqp(P: ArrayLike, q: ArrayLike, A: ArrayLike, b: ArrayLike, c: ArrayL
     -------
     QcqpResult
     """
-    q = as_array(q, "q", (np.shape(q)[0] if np.ndim(q) == 1 else -1,), float)
+    q = as_array(q, "q", (np.shape(q)[0] if np.ndim(q) == 1 else -1,), float, copy=False)
     n = q.shape[0]
     if n < 1:
         raise ValueError("q: at least one variable is needed")
-    P = as_array(P, "P", (n, n), float)
+    P = as_array(P, "P", (n, n), float, copy=False)
     c = np.atleast_1d(c)
-    c = as_array(c, "c", (c.shape[0] if c.ndim == 1 else -1,), float)
+    c = as_array(c, "c", (c.shape[0] if c.ndim == 1 else -1,), float, copy=False)
     m = c.shape[0]
-    A = as_array(A, "A", (m, n, n), float)
-    b = as_array(b, "b", (m, n), float)
+    A = as_array(A, "A", (m, n, n), float, copy=False)
+    b = as_array(b, "b", (m, n), float, copy=False)
     if x0 is not None:
-        x0 = as_array(x0, "x0", (n,), float)
+        x0 = as_array(x0, "x0", (n,), float, copy=False)
     if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
         raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
     if not 0.0 < tol < 1.0:
