@@ -11,6 +11,8 @@ Quick start::
 from __future__ import annotations
 
 from ._core import __version__
+from . import qcqp
+from .beamforming import BeamformingResult, optimize_beamforming
 from .beams import max_sensing_beams, max_ratio_beams
 from .metrics import Evaluation, Violation, evaluate
 from .network import Network, draw_network
@@ -18,6 +20,7 @@ from .offloading import OffloadingResult, optimal_offloading, optimize_offloadin
 from .scenario import Scenario
 
 __all__ = [
+    "BeamformingResult",
     "Evaluation",
     "Network",
     "OffloadingResult",
@@ -29,5 +32,7 @@ __all__ = [
     "max_ratio_beams",
     "max_sensing_beams",
     "optimal_offloading",
+    "optimize_beamforming",
     "optimize_offloading",
+    "qcqp",
 ]

@@ -17,3 +17,12 @@ GLOBAL_KKT_ATOL = 1e-12
 RELAXATION_RTOL = 1e-4
 #: Exact objective equality of two binary decisions (same decision, different summation order).
 OBJECTIVE_RTOL = 1e-12
+
+#: QCQP solver vs CVXPY + Clarabel (issue 4 acceptance): objective, relative.
+QCQP_OBJECTIVE_RTOL = 1e-6
+#: Largest constraint violation g_i(x) a returned "optimal" point may have (O(1) instances).
+QCQP_MAX_VIOLATION = 1e-8
+#: Stationarity residual of an "optimal" point, relative to max(1, ||q||_inf).
+QCQP_DUAL_RTOL = 1e-7
+#: Lemma 2: every Algorithm-2 iterate meets (18d) and (18e) to this relative tolerance.
+BEAMFORMING_FEASIBILITY_RTOL = 1e-6

@@ -1,0 +1,351 @@
+#include "beamforming.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <thread>
+
+#include "channel.hpp"
+
+namespace pyiscc {
+
+namespace {
+
+using ConstCMapRM = Eigen::Map<const CMatrixRM>;
+using ConstCVecMap = Eigen::Map<const CVector>;
+
+// Real form of a Hermitian Q for x = [Re w; Im w]: w^H Q w = x^T [[Re Q, -Im Q], [Im Q, Re Q]] x.
+void real_form(const CMatrix& Q, double scale, RMatrix& out) {
+  const std::ptrdiff_t N = Q.rows();
+  out.resize(2 * N, 2 * N);
+  out.topLeftCorner(N, N) = scale * Q.real();
+  out.bottomRightCorner(N, N) = scale * Q.real();
+  out.bottomLeftCorner(N, N) = scale * Q.imag();
+  out.topRightCorner(N, N) = -scale * Q.imag();
+}
+
+// [Re v; Im v] * scale.
+RVector real_vec(const CVector& v, double scale) {
+  RVector out(2 * v.size());
+  out.head(v.size()) = scale * v.real();
+  out.tail(v.size()) = scale * v.imag();
+  return out;
+}
+
+// Everything one Jacobi iteration shares: FP weights (41), MMSE receivers (46), WMMSE weights
+// (49) and the interference caps Upsilon (58) of the current iterate.
+struct IterationState {
+  std::vector<double> alpha, V, interference;
+  std::vector<cdouble> u;  // (K,M)
+};
+
+IterationState iteration_state(const BeamformingInput& in, const cdouble* w) {
+  const Dims& d = in.dims;
+  const auto K = static_cast<std::size_t>(d.K);
+  IterationState st;
+  std::vector<cdouble> g(static_cast<std::size_t>(d.L * d.K * d.M));
+  std::vector<double> sinr(static_cast<std::size_t>(d.L * d.K)), mse(K);
+  effective_channels(in.H, w, d, g.data());
+  uplink_sinr(g.data(), d, in.noise_power, sinr.data());
+  st.u.resize(K * static_cast<std::size_t>(d.M));
+  mmse_receivers(g.data(), d, in.noise_power, in.serving, st.u.data(), mse.data());
+  st.alpha.assign(K, 0.0);
+  st.V.assign(K, 1.0);
+  const double scale = in.bandwidth_hz / std::log(2.0);
+  for (std::ptrdiff_t k = 0; k < d.K; ++k) {
+    const std::int64_t l = in.serving[k];
+    if (l < 0) continue;
+    const double s = sinr[static_cast<std::size_t>(l * d.K + k)];
+    const double rate = scale * std::log1p(s);
+    st.alpha[static_cast<std::size_t>(k)] = in.task_bits[k] / (rate * rate);
+    // V = 1 / mse = 1 + sinr for the MMSE receiver; 1 + sinr avoids the cancellation in 1 - s.
+    st.V[static_cast<std::size_t>(k)] = 1.0 + s;
+  }
+  st.interference.resize(K * K);
+  interference_matrix(in.HI, w, d, st.interference.data());
+  return st;
+}
+
+QcqpProblem build_subproblem(const BeamformingInput& in, const IterationState& st,
+                             const cdouble* w, std::ptrdiff_t k) {
+  const Dims& d = in.dims;
+  const std::ptrdiff_t N = d.N, M = d.M, n = 2 * N;
+  const double p = in.power_budget[k];
+  const double sp = std::sqrt(p);
+  const auto uk = static_cast<std::size_t>(k);
+
+  // Objective (52)/(56): 2 alpha_k V_k Re(u_k^H H_{l(k)k}^H w_k) - w_k^H Q_k w_k.
+  CMatrix Q = CMatrix::Zero(N, N);
+  CVector h = CVector::Zero(N);
+  for (std::ptrdiff_t i = 0; i < d.K; ++i) {
+    const std::int64_t l = in.serving[i];
+    if (l < 0) continue;
+    ConstCMapRM Hlk(in.H + (l * d.K + k) * N * M, N, M);
+    ConstCVecMap ui(st.u.data() + i * M, M);
+    const CVector v = Hlk * ui;
+    const double weight = st.alpha[static_cast<std::size_t>(i)] * st.V[static_cast<std::size_t>(i)];
+    Q.noalias() += weight * v * v.adjoint();
+    if (i == k) h = (2.0 * weight) * v;
+  }
+  Q = 0.5 * (Q + Q.adjoint()).eval();  // exactly Hermitian, so the real form is symmetric
+
+  QcqpProblem pr;
+  real_form(Q, p, pr.P);
+  pr.q = real_vec(h, sp);
+
+  std::vector<std::ptrdiff_t> caps;
+  for (std::ptrdiff_t j = 0; j < d.K; ++j) {
+    if (j == k) continue;
+    ConstCMapRM HIjk(in.HI + (j * d.K + k) * N * N, N, N);
+    if (!HIjk.isZero(0.0)) caps.push_back(j);
+  }
+  const std::ptrdiff_t m = 2 + static_cast<std::ptrdiff_t>(caps.size());
+  pr.A.resize(static_cast<std::size_t>(m));
+  pr.B = RMatrix::Zero(m, n);
+  pr.c.resize(m);
+  // Power budget (40a): ||w_k||^2 <= P-bar_k, i.e. ||y||^2 <= 1.
+  pr.A[0] = RMatrix::Identity(n, n);
+  pr.c[0] = 1.0;
+  // Interference caps (56a): ||HI[j,k] w_k||^2 <= Upsilon_jk.
+  for (std::size_t t = 0; t < caps.size(); ++t) {
+    const std::ptrdiff_t j = caps[t];
+    ConstCMapRM HIjk(in.HI + (j * d.K + k) * N * N, N, N);
+    const CMatrix G = HIjk.adjoint() * HIjk;
+    real_form(G, p, pr.A[t + 1]);
+    pr.c[static_cast<std::ptrdiff_t>(t) + 1] = st.interference[static_cast<std::size_t>(j * d.K + k)];
+  }
+  // Linearised sensing (55) around w~_k with G_p zeta^2 (resolution 3):
+  // gain (2 Re(conj(beta) a^H w) - |beta|^2) >= Gamma (sum_j Upsilon_kj + sigma^2), beta = a^H w~.
+  ConstCVecMap a(in.steering + k * N, N);
+  ConstCVecMap wt(w + k * N, N);
+  const cdouble beta = a.dot(wt);  // a^H w~
+  double caused = in.noise_power;
+  for (std::ptrdiff_t j = 0; j < d.K; ++j) caused += st.interference[uk * static_cast<std::size_t>(d.K) + static_cast<std::size_t>(j)];
+  const double gain = in.echo_gain[k];
+  pr.B.row(m - 1) = real_vec(a * beta, -2.0 * gain * sp).transpose();
+  pr.c[m - 1] = -(in.sensing_sinr * caused + gain * std::norm(beta));
+  return pr;
+}
+
+// Real scaled start of terminal k: [Re w_k; Im w_k] / sqrt(P-bar_k).
+RVector scaled_start(const BeamformingInput& in, const cdouble* w, std::ptrdiff_t k) {
+  return real_vec(ConstCVecMap(w + k * in.dims.N, in.dims.N), 1.0 / std::sqrt(in.power_budget[k]));
+}
+
+void write_back(const BeamformingInput& in, const RVector& y, std::ptrdiff_t k, cdouble* w) {
+  const std::ptrdiff_t N = in.dims.N;
+  const double sp = std::sqrt(in.power_budget[k]);
+  for (std::ptrdiff_t n = 0; n < N; ++n) w[k * N + n] = sp * cdouble(y[n], y[N + n]);
+}
+
+// Smallest normalised sensing margin and the per-terminal margins
+// (gain |a^H w|^2 - Gamma (I_k + sigma^2)) / (Gamma sigma^2).
+std::vector<double> sensing_margins(const BeamformingInput& in, const cdouble* w) {
+  const Dims& d = in.dims;
+  const auto K = static_cast<std::size_t>(d.K);
+  std::vector<double> I(K * K), out(K);
+  interference_matrix(in.HI, w, d, I.data());
+  const double unit = in.sensing_sinr * in.noise_power;
+  for (std::ptrdiff_t k = 0; k < d.K; ++k) {
+    double caused = in.noise_power;
+    for (std::ptrdiff_t j = 0; j < d.K; ++j) caused += I[static_cast<std::size_t>(k * d.K + j)];
+    const double beam = std::norm(ConstCVecMap(in.steering + k * d.N, d.N).dot(ConstCVecMap(w + k * d.N, d.N)));
+    out[static_cast<std::size_t>(k)] = (in.echo_gain[k] * beam - in.sensing_sinr * caused) / unit;
+  }
+  return out;
+}
+
+// One SCA step of the feasibility phase: the joint problem over all K beams,
+//   max t  s.t. ||y_k||^2 <= 1,  margin_k linearised at w (own beam) with exact interference >= t.
+QcqpProblem feasibility_problem(const BeamformingInput& in, const cdouble* w) {
+  const Dims& d = in.dims;
+  const std::ptrdiff_t N = d.N, K = d.K, nb = 2 * N, n = K * nb + 1, m = 2 * K;
+  const double unit = in.sensing_sinr * in.noise_power;
+  QcqpProblem pr;
+  pr.P = RMatrix::Zero(n, n);
+  pr.q = RVector::Zero(n);
+  pr.q[n - 1] = 1.0;
+  pr.A.resize(static_cast<std::size_t>(m));
+  pr.B = RMatrix::Zero(m, n);
+  pr.c.resize(m);
+  RMatrix block;
+  for (std::ptrdiff_t k = 0; k < K; ++k) {
+    auto& Ap = pr.A[static_cast<std::size_t>(k)];
+    Ap = RMatrix::Zero(n, n);
+    Ap.block(k * nb, k * nb, nb, nb).setIdentity();
+    pr.c[k] = 1.0;
+    auto& As = pr.A[static_cast<std::size_t>(K + k)];
+    As = RMatrix::Zero(n, n);
+    for (std::ptrdiff_t j = 0; j < K; ++j) {
+      if (j == k) continue;
+      ConstCMapRM HIkj(in.HI + (k * K + j) * N * N, N, N);
+      real_form(HIkj.adjoint() * HIkj, in.sensing_sinr * in.power_budget[j] / unit, block);
+      As.block(j * nb, j * nb, nb, nb) = block;
+    }
+    ConstCVecMap a(in.steering + k * N, N);
+    const cdouble beta = a.dot(ConstCVecMap(w + k * N, N));
+    const double gain = in.echo_gain[k];
+    pr.B.block(K + k, k * nb, 1, nb) =
+        real_vec(a * beta, -2.0 * gain * std::sqrt(in.power_budget[k]) / unit).transpose();
+    pr.B(K + k, n - 1) = 1.0;
+    pr.c[K + k] = -(in.sensing_sinr * in.noise_power + gain * std::norm(beta)) / unit;
+  }
+  return pr;
+}
+
+bool power_ok(const BeamformingInput& in, const cdouble* w) {
+  for (std::ptrdiff_t k = 0; k < in.dims.K; ++k)
+    if (ConstCVecMap(w + k * in.dims.N, in.dims.N).squaredNorm() > in.power_budget[k] * (1.0 + 1e-9))
+      return false;
+  return true;
+}
+
+}  // namespace
+
+double upload_latency(const BeamformingInput& in, const cdouble* w) {
+  const Dims& d = in.dims;
+  std::vector<cdouble> g(static_cast<std::size_t>(d.L * d.K * d.M));
+  std::vector<double> sinr(static_cast<std::size_t>(d.L * d.K));
+  effective_channels(in.H, w, d, g.data());
+  uplink_sinr(g.data(), d, in.noise_power, sinr.data());
+  const double scale = in.bandwidth_hz / std::log(2.0);
+  double total = 0.0;
+  for (std::ptrdiff_t k = 0; k < d.K; ++k) {
+    const std::int64_t l = in.serving[k];
+    if (l < 0) continue;
+    const double rate = scale * std::log1p(sinr[static_cast<std::size_t>(l * d.K + k)]);
+    total += rate > 0.0 ? in.task_bits[k] / rate : std::numeric_limits<double>::infinity();
+  }
+  return total;
+}
+
+void echo_sinr_of(const BeamformingInput& in, const cdouble* w, double* gamma) {
+  const Dims& d = in.dims;
+  std::vector<double> I(static_cast<std::size_t>(d.K * d.K));
+  interference_matrix(in.HI, w, d, I.data());
+  echo_sinr(in.steering, w, in.echo_gain, I.data(), d, in.noise_power, gamma);
+}
+
+QcqpProblem beamforming_subproblem(const BeamformingInput& in, const cdouble* w, std::ptrdiff_t k) {
+  require(k >= 0 && k < in.dims.K, "k: terminal index out of range");
+  return build_subproblem(in, iteration_state(in, w), w, k);
+}
+
+int beamforming_step(const BeamformingInput& in, const cdouble* w, int workers,
+                     const QcqpSettings& qcqp, cdouble* w_next) {
+  const Dims& d = in.dims;
+  const IterationState st = iteration_state(in, w);
+  std::copy(w, w + d.K * d.N, w_next);
+  // Per-BS groups (the paper's distributed step): worker t owns the BSs l with l % workers == t.
+  // Every sub-problem reads only the previous iterate (Jacobi), so the split changes nothing.
+  std::vector<int> failed(static_cast<std::size_t>(d.K), 0);
+  auto run = [&](int t, int nworkers) {
+    for (std::ptrdiff_t k = 0; k < d.K; ++k) {
+      if (in.group[k] % nworkers != t) continue;
+      const QcqpProblem pr = build_subproblem(in, st, w, k);
+      const RVector y0 = scaled_start(in, w, k);
+      const QcqpResult res = solve_qcqp(pr, y0.data(), qcqp);
+      if (res.status == QcqpStatus::optimal)
+        write_back(in, res.x, k, w_next);
+      else
+        failed[static_cast<std::size_t>(k)] = 1;  // keep w~_k: feasible for every constraint
+    }
+  };
+  const int nworkers = std::max(1, std::min<int>(workers, static_cast<int>(d.L)));
+  if (nworkers == 1) {
+    run(0, 1);
+  } else {
+    std::vector<std::thread> pool;
+    for (int t = 0; t < nworkers; ++t) pool.emplace_back(run, t, nworkers);
+    for (auto& th : pool) th.join();
+  }
+  int nfail = 0;
+  for (int f : failed) nfail += f;
+  return nfail;
+}
+
+BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble* w0,
+                                       const BeamformingSettings& settings) {
+  const Dims& d = in.dims;
+  for (std::ptrdiff_t k = 0; k < d.K; ++k) {
+    require(in.serving[k] >= -1 && in.serving[k] < d.L, "serving: BS index out of range");
+    require(in.group[k] >= 0 && in.group[k] < d.L, "group: BS index out of range");
+    require(in.power_budget[k] > 0.0, "power_budget: must be > 0");
+  }
+  BeamformingResult res;
+  CMatrixRM w = Eigen::Map<const CMatrixRM>(w0, d.K, d.N);
+  require(power_ok(in, w.data()), "w0: violates the power budget (18d)");
+
+  // Feasibility phase: SCA on the smallest sensing margin, monotone because the linearisation
+  // of |a^H w|^2 is a global under-estimator and the interference enters exactly.
+  std::vector<double> margin = sensing_margins(in, w.data());
+  double worst = *std::min_element(margin.begin(), margin.end());
+  if (worst < 0.0) {
+    const std::ptrdiff_t nb = 2 * d.N, n = d.K * nb + 1;
+    for (int it = 0; it < settings.feasibility_iter && worst < 0.0; ++it) {
+      const QcqpProblem pr = feasibility_problem(in, w.data());
+      RVector x0(n);
+      for (std::ptrdiff_t k = 0; k < d.K; ++k) x0.segment(k * nb, nb) = scaled_start(in, w.data(), k);
+      x0[n - 1] = worst - 1.0;
+      const QcqpResult sol = solve_qcqp(pr, x0.data(), settings.qcqp);
+      res.feasibility_iterations = it + 1;
+      if (sol.status != QcqpStatus::optimal) break;
+      CMatrixRM w_new(d.K, d.N);
+      for (std::ptrdiff_t k = 0; k < d.K; ++k) write_back(in, sol.x.segment(k * nb, nb), k, w_new.data());
+      if (!power_ok(in, w_new.data())) break;
+      std::vector<double> m_new = sensing_margins(in, w_new.data());
+      const double worst_new = *std::min_element(m_new.begin(), m_new.end());
+      const bool stalled = worst_new - worst <= 1e-9 * std::max(1.0, std::abs(worst));
+      if (worst_new > worst) {
+        w = w_new;
+        margin = m_new;
+        worst = worst_new;
+      }
+      if (stalled) break;
+    }
+    if (worst < 0.0) {
+      res.w = w;
+      res.status = "infeasible";
+      for (std::ptrdiff_t k = 0; k < d.K; ++k)
+        if (margin[static_cast<std::size_t>(k)] < 0.0) res.failing.push_back(k);
+      res.objective = upload_latency(in, w.data());
+      return res;
+    }
+  }
+
+  double obj = upload_latency(in, w.data());
+  res.history.push_back(obj);
+  if (settings.record_iterates) res.iterates.push_back(w);
+  res.w = w;
+  res.objective = obj;
+  res.status = "max_iter";
+  bool any_offloading = false;
+  for (std::ptrdiff_t k = 0; k < d.K; ++k) any_offloading = any_offloading || in.serving[k] >= 0;
+  if (!any_offloading) {  // (39) is an empty sum: every feasible w is optimal
+    res.status = "converged";
+    return res;
+  }
+  CMatrixRM w_next(d.K, d.N);
+  for (int it = 0; it < settings.max_iter; ++it) {
+    res.subproblem_failures +=
+        beamforming_step(in, w.data(), settings.workers, settings.qcqp, w_next.data());
+    const double obj_next = upload_latency(in, w_next.data());
+    res.history.push_back(obj_next);
+    res.iterations = it + 1;
+    w.swap(w_next);
+    if (settings.record_iterates) res.iterates.push_back(w);
+    if (obj_next < res.objective) {
+      res.objective = obj_next;
+      res.w = w;
+    }
+    const double decrease = (obj - obj_next) / obj;
+    obj = obj_next;
+    if (decrease < settings.tol) {
+      res.status = "converged";
+      break;
+    }
+  }
+  return res;
+}
+
+}  // namespace pyiscc

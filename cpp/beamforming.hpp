@@ -1,0 +1,72 @@
+// Algorithm 2 of the paper (Sec. III-B): distributed FP / WMMSE / SCA beamforming for fixed
+// offloading decisions (DESIGN.md section 2, docs/algorithms.md).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common.hpp"
+#include "qcqp.hpp"
+
+namespace pyiscc {
+
+// Read-only inputs; pointers into C-contiguous arrays of the shapes of DESIGN.md section 1.
+struct BeamformingInput {
+  Dims dims;
+  const cdouble* H;             // (L,K,N,M)
+  const cdouble* HI;            // (K,K,N,N)
+  const cdouble* steering;      // (K,N)  a(theta_k)
+  const double* echo_gain;      // (K,)   G_p zeta_k^2 N
+  const double* task_bits;      // (K,)   Z_k [bit]
+  const double* power_budget;   // (K,)   P-bar_k [W]: P_th, less eta (f^L)^3 for local terminals
+  const std::int64_t* serving;  // (K,)   l(k) for offloading terminals, -1 for local ones
+  const std::int64_t* group;    // (K,)   BS that updates w_k (l(k), or the nearest BS if local)
+  double noise_power;           // sigma^2 [W]
+  double sensing_sinr;          // Gamma_r (linear)
+  double bandwidth_hz;          // B [Hz]
+};
+
+struct BeamformingSettings {
+  int max_iter = 50;            // Algorithm 2 iterations
+  double tol = 1e-4;            // stop when the relative decrease of (39) is below this
+  int workers = 1;              // threads over the per-BS groups of sub-problems
+  int feasibility_iter = 50;    // SCA iterations of the feasibility phase
+  bool record_iterates = false; // keep every iterate (for Lemma 2 checks)
+  QcqpSettings qcqp;
+};
+
+struct BeamformingResult {
+  CMatrixRM w;                       // (K,N) best feasible iterate
+  double objective = 0.0;            // sum_{k offloads} Z_k / R_{l(k)k} at w [s]
+  std::vector<double> history;       // objective of every iterate, start first
+  int iterations = 0;                // Algorithm 2 iterations done
+  int feasibility_iterations = 0;    // SCA iterations of the feasibility phase (0: start feasible)
+  int subproblem_failures = 0;       // sub-problems not solved to optimality (w_k kept)
+  std::string status;                // "converged", "max_iter" or "infeasible"
+  std::vector<std::int64_t> failing; // infeasible: terminals whose (18e) could not be met
+  std::vector<CMatrixRM> iterates;   // start and every iterate, when record_iterates
+};
+
+// Objective (39): sum over offloading terminals of Z_k / R_{l(k)k} [s].  w (K,N).
+double upload_latency(const BeamformingInput& in, const cdouble* w);
+
+// Per-terminal sub-problem (56) in real variables y = [Re w_k; Im w_k] / sqrt(P-bar_k), built
+// from the previous iterate w (K,N) (the SCA point), the FP/WMMSE weights and the caps Upsilon
+// = interference_matrix(w).  Constraint 0 is the power budget, then one cap per j != k with a
+// nonzero HI[j,k], then the linearised sensing constraint (55).
+QcqpProblem beamforming_subproblem(const BeamformingInput& in, const cdouble* w, std::ptrdiff_t k);
+
+// One Jacobi iteration of Algorithm 2 from w (K,N) into w_next (K,N); returns the number of
+// sub-problems that did not end "optimal" (their w_k is kept, which stays feasible).
+int beamforming_step(const BeamformingInput& in, const cdouble* w, int workers,
+                     const QcqpSettings& qcqp, cdouble* w_next);
+
+// The whole Algorithm 2 from w0 (K,N); w0 must satisfy the power budgets.  When w0 violates
+// (18e) a feasibility phase (SCA on the smallest normalised sensing margin) runs first.
+BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble* w0,
+                                       const BeamformingSettings& settings);
+
+// Echo SINR (8) of every terminal for beams w (K,N) -> gamma (K,).
+void echo_sinr_of(const BeamformingInput& in, const cdouble* w, double* gamma);
+
+}  // namespace pyiscc

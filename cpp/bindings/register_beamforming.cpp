@@ -1,0 +1,135 @@
+// Binding of Algorithm 2 (cpp/beamforming.hpp).
+#include "arrays.hpp"
+#include "beamforming.hpp"
+
+namespace pyiscc::bind {
+
+namespace {
+
+// Holds (references to) the arrays of one beamforming problem so that the pointers inside
+// `in_` stay valid for the lifetime of this object; no pointer into a temporary is kept.
+class BeamformingCore {
+ public:
+  BeamformingCore(const py::object& H, const py::object& HI, const py::object& steering,
+                  const py::object& echo_gain, const py::object& task_bits,
+                  const py::object& power_budget, const py::object& serving,
+                  const py::object& group, double noise_power, double sensing_sinr,
+                  double bandwidth_hz)
+      : H_(checked<cdouble>(H, "H", {-1, -1, -1, -1})) {
+    const Dims d{H_.shape(0), H_.shape(1), H_.shape(2), H_.shape(3)};
+    require(d.L >= 1 && d.K >= 1 && d.N >= 1 && d.M >= 1, "H: every dimension must be >= 1");
+    HI_ = checked<cdouble>(HI, "HI", {d.K, d.K, d.N, d.N});
+    steering_ = checked<cdouble>(steering, "steering", {d.K, d.N});
+    echo_gain_ = checked<double>(echo_gain, "echo_gain", {d.K});
+    task_bits_ = checked<double>(task_bits, "task_bits", {d.K});
+    power_ = checked<double>(power_budget, "power_budget", {d.K});
+    serving_ = checked<std::int64_t>(serving, "serving", {d.K});
+    group_ = checked<std::int64_t>(group, "group", {d.K});
+    require(noise_power > 0.0, "noise_power must be > 0");
+    require(sensing_sinr >= 0.0, "sensing_sinr must be >= 0");
+    require(bandwidth_hz > 0.0, "bandwidth_hz must be > 0");
+    for (py::ssize_t k = 0; k < d.K; ++k) {
+      require(serving_.data()[k] >= -1 && serving_.data()[k] < d.L, "serving: BS index out of range");
+      require(group_.data()[k] >= 0 && group_.data()[k] < d.L, "group: BS index out of range");
+      require(power_.data()[k] > 0.0, "power_budget: must be > 0 everywhere");
+    }
+    in_ = BeamformingInput{d, H_.data(), HI_.data(), steering_.data(), echo_gain_.data(),
+                           task_bits_.data(), power_.data(), serving_.data(), group_.data(),
+                           noise_power, sensing_sinr, bandwidth_hz};
+  }
+
+  py::dict optimize(const py::object& w0_obj, int max_iter, double tol, int workers,
+                    bool record_iterates) const {
+    const Dims& d = in_.dims;
+    require(max_iter >= 0, "max_iter must be >= 0");
+    require(tol >= 0.0, "tol must be >= 0");
+    require(workers >= 1, "workers must be >= 1");
+    auto w0 = checked<cdouble>(w0_obj, "w0", {d.K, d.N});
+    BeamformingSettings settings;
+    settings.max_iter = max_iter;
+    settings.tol = tol;
+    settings.workers = workers;
+    settings.record_iterates = record_iterates;
+    BeamformingResult res;
+    {
+      // Safe: C++ reads only arrays owned by this object and w0; threads join before return.
+      py::gil_scoped_release release;
+      res = optimize_beamforming(in_, w0.data(), settings);
+    }
+    auto w = empty<cdouble>({d.K, d.N});
+    std::copy(res.w.data(), res.w.data() + d.K * d.N, w.mutable_data());
+    py::dict out;
+    out["w"] = w;
+    out["objective"] = res.objective;
+    out["history"] = py::array_t<double>(static_cast<py::ssize_t>(res.history.size()), res.history.data());
+    out["iterations"] = res.iterations;
+    out["feasibility_iterations"] = res.feasibility_iterations;
+    out["subproblem_failures"] = res.subproblem_failures;
+    out["status"] = res.status;
+    auto iterates = empty<cdouble>({static_cast<py::ssize_t>(res.iterates.size()), d.K, d.N});
+    for (std::size_t t = 0; t < res.iterates.size(); ++t)
+      std::copy(res.iterates[t].data(), res.iterates[t].data() + d.K * d.N,
+                iterates.mutable_data() + static_cast<py::ssize_t>(t) * d.K * d.N);
+    out["iterates"] = iterates;
+    out["failing"] = py::array_t<std::int64_t>(static_cast<py::ssize_t>(res.failing.size()), res.failing.data());
+    return out;
+  }
+
+  py::dict subproblem(const py::object& w_obj, py::ssize_t k) const {
+    const Dims& d = in_.dims;
+    auto w = checked<cdouble>(w_obj, "w", {d.K, d.N});
+    QcqpProblem pr;
+    {
+      py::gil_scoped_release release;  // safe: plain buffers owned above
+      pr = beamforming_subproblem(in_, w.data(), k);
+    }
+    const py::ssize_t n = pr.n(), m = pr.m();
+    auto P = empty<double>({n, n}), A = empty<double>({m, n, n}), b = empty<double>({m, n});
+    Eigen::Map<RMatrixRM>(P.mutable_data(), n, n) = pr.P;
+    Eigen::Map<RMatrixRM>(b.mutable_data(), m, n) = pr.B;
+    for (py::ssize_t i = 0; i < m; ++i) {
+      Eigen::Map<RMatrixRM> Ai(A.mutable_data() + i * n * n, n, n);
+      if (pr.quadratic(i)) Ai = pr.A[static_cast<std::size_t>(i)]; else Ai.setZero();
+    }
+    py::dict out;
+    out["P"] = P;
+    out["q"] = py::array_t<double>(n, pr.q.data());
+    out["A"] = A;
+    out["b"] = b;
+    out["c"] = py::array_t<double>(m, pr.c.data());
+    return out;
+  }
+
+  double objective(const py::object& w_obj) const {
+    auto w = checked<cdouble>(w_obj, "w", {in_.dims.K, in_.dims.N});
+    py::gil_scoped_release release;  // safe: plain buffers owned above
+    return upload_latency(in_, w.data());
+  }
+
+ private:
+  carray<cdouble> H_, HI_, steering_;
+  carray<double> echo_gain_, task_bits_, power_;
+  carray<std::int64_t> serving_, group_;
+  BeamformingInput in_{};
+};
+
+}  // namespace
+
+void register_beamforming(py::module_& m) {
+  py::class_<BeamformingCore>(m, "BeamformingCore",
+                              "One Algorithm-2 problem (network arrays and fixed decisions).")
+      .def(py::init<const py::object&, const py::object&, const py::object&, const py::object&,
+                    const py::object&, const py::object&, const py::object&, const py::object&,
+                    double, double, double>(),
+           py::arg("H"), py::arg("HI"), py::arg("steering"), py::arg("echo_gain"),
+           py::arg("task_bits"), py::arg("power_budget"), py::arg("serving"), py::arg("group"),
+           py::arg("noise_power"), py::arg("sensing_sinr"), py::arg("bandwidth_hz"))
+      .def("optimize", &BeamformingCore::optimize, py::arg("w0"), py::arg("max_iter"),
+           py::arg("tol"), py::arg("workers"), py::arg("record_iterates") = false, "Algorithm 2 from w0 (K,N). -> dict.")
+      .def("subproblem", &BeamformingCore::subproblem, py::arg("w"), py::arg("k"),
+           "Sub-problem (56) of terminal k at iterate w, real scaled form. -> dict P,q,A,b,c.")
+      .def("objective", &BeamformingCore::objective, py::arg("w"),
+           "Objective (39): sum over offloading k of Z_k / R_{l(k)k} [s].");
+}
+
+}  // namespace pyiscc::bind

@@ -1,0 +1,109 @@
+"""Dense convex QCQP solver (C++ primal-dual interior-point method), the engine of Algorithm 2's
+per-terminal sub-problems and of the centralised CCET-ISCC baseline.  See docs/algorithms.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from . import _core
+from ._validate import as_array
+
+__all__ = ["QcqpResult", "STATUSES", "solve_qcqp"]
+
+#: Every status :func:`solve_qcqp` can return.
+STATUSES = ("optimal", "infeasible", "max_iter", "numerical_error")
+
+
+@dataclass(frozen=True, eq=False)
+class QcqpResult:
+    """Outcome of :func:`solve_qcqp`; every number is computed on the returned point.
+
+    Attributes
+    ----------
+    status : str
+        ``"optimal"`` (KKT conditions met to ``tol`` on the scaled problem and re-checked),
+        ``"infeasible"`` (phase I ended with ``max_i g_i > tol`` in scaled units),
+        ``"max_iter"`` or ``"numerical_error"``.
+    x : (n,) float
+        The returned point (for ``infeasible``: the phase-I point, least violating).
+    z : (m,) float
+        Multipliers of the constraints (>= 0).
+    objective : float
+        ``q^T x - x^T P x`` at ``x``.
+    primal_residual : float
+        ``max_i max(g_i(x), 0)``, ``g_i(x) = x^T A_i x + b_i^T x - c_i``.
+    dual_residual : float
+        ``||q - 2 P x - sum_i z_i (2 A_i x + b_i)||_inf`` (stationarity).
+    complementarity : float
+        ``max_i z_i |g_i(x)|``.
+    iterations : int
+        Newton iterations of both phases.
+    phase1_iterations : int
+        Of which in phase I (0 when ``x0`` was feasible).
+    phase1_value : float
+        ``max_i g_i(x) / scale_i`` at the phase-I point (> 0: infeasible by that margin).
+    violated : tuple of int
+        For ``infeasible``: the constraints still violated at the phase-I point.
+    """
+
+    status: str
+    x: NDArray[np.float64]
+    z: NDArray[np.float64]
+    objective: float
+    primal_residual: float
+    dual_residual: float
+    complementarity: float
+    iterations: int
+    phase1_iterations: int
+    phase1_value: float
+    violated: tuple[int, ...]
+
+
+def solve_qcqp(P: ArrayLike, q: ArrayLike, A: ArrayLike, b: ArrayLike, c: ArrayLike, *,
+               x0: ArrayLike | None = None, max_iter: int = 100, tol: float = 1e-9) -> QcqpResult:
+    """Solve ``maximise q^T x - x^T P x  s.t.  x^T A_i x + b_i^T x <= c_i, i = 0..m-1``.
+
+    Parameters
+    ----------
+    P : (n, n) float
+        Symmetric (checked, relative 1e-12) positive semidefinite (the caller's promise: a
+        non-PSD input ends in ``numerical_error`` or ``max_iter``, never in a wrong optimum).
+    q : (n,) float
+    A : (m, n, n) float
+        Symmetric positive semidefinite; an all-zero ``A[i]`` makes constraint i linear.
+    b : (m, n) float
+    c : (m,) float
+    x0 : (n,) float, optional
+        Starting point; when it is feasible, phase I is skipped.
+    max_iter : int
+        Newton iterations per phase.
+    tol : float
+        Relative tolerance of the KKT conditions on the internally scaled problem.
+
+    Returns
+    -------
+    QcqpResult
+    """
+    q = as_array(q, "q", (np.shape(q)[0] if np.ndim(q) == 1 else -1,), float, copy=False)
+    n = q.shape[0]
+    if n < 1:
+        raise ValueError("q: at least one variable is needed")
+    P = as_array(P, "P", (n, n), float, copy=False)
+    c = np.atleast_1d(c)
+    c = as_array(c, "c", (c.shape[0] if c.ndim == 1 else -1,), float, copy=False)
+    m = c.shape[0]
+    A = as_array(A, "A", (m, n, n), float, copy=False)
+    b = as_array(b, "b", (m, n), float, copy=False)
+    if x0 is not None:
+        x0 = as_array(x0, "x0", (n,), float, copy=False)
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
+        raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
+    if not 0.0 < tol < 1.0:
+        raise ValueError(f"tol must be in (0, 1), got {tol!r}")
+    out = _core.solve_qcqp(P, q, A, b, c, x0, int(max_iter), float(tol))
+    return QcqpResult(out["status"], out["x"], out["z"], out["objective"], out["primal_residual"],
+                      out["dual_residual"], out["complementarity"], out["iterations"],
+                      out["phase1_iterations"], out["phase1_value"], tuple(out["violated"]))

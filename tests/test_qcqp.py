@@ -1,0 +1,175 @@
+"""The dense QCQP solver (cpp/qcqp.cpp) against CVXPY + Clarabel, by KKT residuals, and on bad input."""
+
+from __future__ import annotations
+
+import warnings
+
+import cvxpy as cp
+import numpy as np
+import pytest
+from tolerances import QCQP_DUAL_RTOL, QCQP_MAX_VIOLATION, QCQP_OBJECTIVE_RTOL
+
+from pyiscc.qcqp import STATUSES, solve_qcqp
+
+#: (n, m): the per-terminal sub-problem at N = 8, K = 9 and the CCET-ISCC joint problem at K N = 72.
+SHAPES = {"subproblem": (16, 10), "joint": (144, 18)}
+KINDS = ("feasible", "infeasible", "inactive")
+
+
+def _factor(rng, n, rank):
+    return rng.standard_normal((n, rank)) / np.sqrt(rank)
+
+
+def _rank(rng, n):
+    """Rank of a random PSD matrix: up to 16 (keeps the CVXPY reference fast at n = 144)."""
+    return int(rng.integers(1, min(n, 16) + 1))
+
+
+def random_instance(seed: int, n: int, m: int, kind: str):
+    """A random convex QCQP with PSD matrices given by factors (A_i = G_i G_i^T).
+
+    feasible: a known interior point x_f (slack 0.1-2); constraint 0 is a ball, so the problem is
+    bounded.  infeasible: additionally b^T x <= -0.5 and -b^T x <= -0.5.  inactive: P positive
+    definite and every constraint at least 1 away from the unconstrained optimum.
+    """
+    rng = np.random.default_rng(seed)
+    F = _factor(rng, n, _rank(rng, n))
+    q = 3.0 * rng.standard_normal(n)
+    G = [_factor(rng, n, _rank(rng, n)) if rng.random() < 0.7 else np.zeros((n, 0))
+         for _ in range(m)]
+    G[0] = np.eye(n)
+    b = rng.standard_normal((m, n))
+    b[0] = 0.0
+    if kind == "inactive":  # P = F F^T + I/2: a well-conditioned interior optimum
+        F = np.hstack([F, np.sqrt(0.5) * np.eye(n)])
+    centre = (np.linalg.solve(2.0 * F @ F.T, q) if kind == "inactive"
+              else 0.3 * rng.standard_normal(n))
+    c = np.array([np.sum((G[i].T @ centre) ** 2) + b[i] @ centre for i in range(m)])
+    c += rng.uniform(0.1, 2.0, m) if kind != "inactive" else rng.uniform(1.0, 3.0, m)
+    if kind == "infeasible":
+        d = rng.standard_normal(n)
+        G[-1] = G[-2] = np.zeros((n, 0))
+        b[-2], b[-1], c[-2], c[-1] = d, -d, -0.5, -0.5
+    return F, q, G, b, c
+
+
+def dense(F, q, G, b, c):
+    return F @ F.T, q, np.array([g @ g.T for g in G]), b, c
+
+
+def clarabel(F, q, G, b, c):
+    x = cp.Variable(len(q))
+    cons = [(cp.sum_squares(G[i].T @ x) if G[i].shape[1] else 0) + b[i] @ x <= c[i]
+            for i in range(len(c))]
+    prob = cp.Problem(cp.Maximize(q @ x - cp.sum_squares(F.T @ x)), cons)
+    with warnings.catch_warnings():
+        # "Solution may be inaccurate": reported as status optimal_inaccurate, which the caller
+        # excludes from the objective comparison (and counts).
+        warnings.filterwarnings("ignore", "Solution may be inaccurate", UserWarning)
+        prob.solve(solver=cp.CLARABEL)
+    return prob.status, prob.value, x.value
+
+
+def check_kkt(res, P, q, A, b, c):
+    """Recompute the residuals of an optimal point independently of the solver."""
+    x, z = res.x, res.z
+    g = np.einsum("i,mij,j->m", x, A, x) + b @ x - c
+    stationarity = q - 2.0 * P @ x - (2.0 * np.einsum("mij,j->mi", A, x) + b).T @ z
+    assert (z >= 0).all()
+    assert g.max() <= QCQP_MAX_VIOLATION
+    assert np.abs(stationarity).max() <= QCQP_DUAL_RTOL * max(1.0, np.abs(q).max())
+    assert np.abs(z * g).max() <= QCQP_DUAL_RTOL * max(1.0, abs(res.objective))
+    assert res.primal_residual == pytest.approx(max(g.max(), 0.0), abs=1e-12)
+
+
+def _compare(shape, kind, count):
+    n, m = SHAPES[shape]
+    compared = 0
+    for seed in range(count):
+        inst = random_instance(10_000 * list(SHAPES).index(shape) + 1000 * KINDS.index(kind) + seed,
+                               n, m, kind)
+        res = solve_qcqp(*dense(*inst))
+        status, value, _ = clarabel(*inst)
+        if kind == "infeasible":
+            assert status == "infeasible"
+            assert res.status == "infeasible"
+            assert res.phase1_value > 0 and res.violated
+            continue
+        assert status in ("optimal", "optimal_inaccurate"), status
+        assert res.status == "optimal", (seed, res)
+        check_kkt(res, *dense(*inst))
+        if status == "optimal":
+            assert res.objective == pytest.approx(value, rel=QCQP_OBJECTIVE_RTOL, abs=QCQP_OBJECTIVE_RTOL)
+            compared += 1
+        if kind == "inactive":
+            assert res.z.max() <= 1e-8  # no constraint active: the unconstrained optimum
+    assert compared >= (0 if kind == "infeasible" else 0.9 * count)
+
+
+# 300 instances in all: 3 x 70 of the sub-problem shape, 3 x 30 of the joint shape (slow: CVXPY
+# takes ~1 s per joint instance).  Objective to 1e-6 relative, violation <= 1e-8, the same
+# infeasibility verdict, KKT residuals recomputed here.
+@pytest.mark.parametrize("kind", KINDS)
+def test_matches_clarabel_subproblem_shape(kind):
+    _compare("subproblem", kind, 70)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", KINDS)
+def test_matches_clarabel_joint_shape(kind):
+    _compare("joint", kind, 30)
+
+
+def test_inactive_is_the_unconstrained_optimum():
+    F, q, G, b, c = random_instance(7, 16, 10, "inactive")
+    P = F @ F.T
+    res = solve_qcqp(*dense(F, q, G, b, c))
+    np.testing.assert_allclose(res.x, np.linalg.solve(2.0 * P, q), rtol=1e-8, atol=1e-10)
+
+
+def test_feasible_start_skips_phase_one_and_agrees():
+    P, q, A, b, c = dense(*random_instance(3, 16, 10, "feasible"))
+    cold = solve_qcqp(P, q, A, b, c, x0=np.full(16, 50.0))  # infeasible start: phase I runs
+    warm = solve_qcqp(P, q, A, b, c, x0=cold.x)  # a feasible start
+    assert cold.phase1_iterations > 0 and warm.phase1_iterations == 0
+    assert warm.objective == pytest.approx(cold.objective, rel=1e-9)
+
+
+def test_known_optimum_on_a_ball():
+    """max q^T x s.t. ||x||^2 <= 1: x = q / ||q||."""
+    q = np.array([3.0, -4.0])
+    res = solve_qcqp(np.zeros((2, 2)), q, np.eye(2)[None], np.zeros((1, 2)), np.ones(1))
+    assert res.status == "optimal"
+    np.testing.assert_allclose(res.x, q / 5.0, atol=1e-9)
+    assert res.objective == pytest.approx(5.0, rel=1e-10)
+    assert res.z[0] == pytest.approx(2.5, rel=1e-6)  # q = 2 z x
+
+
+def test_no_constraints():
+    P = np.diag([1.0, 2.0])
+    res = solve_qcqp(P, np.array([2.0, 4.0]), np.zeros((0, 2, 2)), np.zeros((0, 2)), np.zeros(0))
+    assert res.status == "optimal"
+    np.testing.assert_allclose(res.x, [1.0, 1.0], rtol=1e-8)  # to the solver's tol = 1e-9
+
+
+def test_statuses_are_strings():
+    res = solve_qcqp(*dense(*random_instance(1, 16, 10, "feasible")), max_iter=1)
+    assert res.status in STATUSES and res.status == "max_iter"
+
+
+@pytest.mark.parametrize("change, match", [
+    (lambda a: a.update(P=np.ones((3, 3))), "P"),
+    (lambda a: a.update(P=np.array([[1.0, 2.0], [0.0, 1.0]])), "P: must be symmetric"),
+    (lambda a: a.update(q=np.array([np.nan, 0.0])), "q"),
+    (lambda a: a.update(A=np.zeros((2, 2, 2))), "A"),
+    (lambda a: a.update(b=np.zeros((1, 3))), "b"),
+    (lambda a: a.update(c=np.array([np.inf])), "c"),
+    (lambda a: a.update(x0=np.zeros(3)), "x0"),
+    (lambda a: a.update(max_iter=0), "max_iter"),
+    (lambda a: a.update(tol=0.0), "tol"),
+])
+def test_bad_input(change, match):
+    args = dict(P=np.eye(2), q=np.ones(2), A=np.eye(2)[None], b=np.zeros((1, 2)), c=np.ones(1))
+    change(args)
+    with pytest.raises(ValueError, match=match):
+        solve_qcqp(**args)
