@@ -22,6 +22,7 @@ from .runners import SCHEME_RUNNERS, evaluation_metrics, register_scheme
 from .specs import Claim, ClaimResult, FigureSpec, SweepSpec, load_spec
 from .store import DB_NAME, ResultStore, SpecMismatchError
 from .summary import AVERAGING_NOTE, export, load_results, load_summary, summarize
+from . import paper  # noqa: E402,F401  (registers the paper's figures in FIGURES)
 
 __all__ = [
     "AVERAGING_NOTE",

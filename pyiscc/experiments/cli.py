@@ -8,6 +8,7 @@ pyiscc.experiments`` offers the same two commands on their own.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -134,7 +135,7 @@ def run_reproduce_command(args: argparse.Namespace) -> int:
     from .plots import plot_figure
     from .report import FigureResult, write_report
     from .specs import with_overrides
-    from .summary import export
+    from .summary import export, load_results
 
     if not FIGURES:
         print("pyiscc reproduce: no figure specifications are registered "
@@ -155,7 +156,12 @@ def run_reproduce_command(args: argparse.Namespace) -> int:
             summary = engine.run(spec, args.out, retry_failed=args.retry_failed)
             csv = args.out / f"{spec.name}.csv"
             summary.to_csv(csv, index=False)
-            files = plot_figure(spec, summary, args.out) + [csv]
+            if spec.plotter:
+                module, _, func = spec.plotter.partition(":")
+                plotter = getattr(importlib.import_module(module), func)
+                files = plotter(spec, load_results(args.out, spec.sweep.name), args.out) + [csv]
+            else:
+                files = plot_figure(spec, summary, args.out) + [csv]
             results.append(FigureResult(key, spec, summary, files))
             _failures_note(summary)
     export(args.out, args.format)

@@ -29,6 +29,7 @@ from ..metrics import Evaluation, evaluate
 from ..network import Network
 
 __all__ = ["SCHEME_RUNNERS", "SchemeRunner", "register_scheme", "evaluation_metrics",
+           "run_ccet_iscc", "run_dcet_iscc", "run_dcet_mrs", "run_dcet_mrt", "run_et_iscc",
            "run_local", "run_mec_nearest_mrs"]
 
 #: A scheme runner: ``runner(network, **options) -> metrics dict`` (see the module docstring).
@@ -87,19 +88,48 @@ def evaluation_metrics(ev: Evaluation, a: NDArray[np.float64], b: NDArray[np.flo
     }
 
 
-def run_local(network: Network) -> dict[str, Any]:
-    """``local``: every terminal computes its own task, MRS beams at ``P_th - eta (f^L)^3``.
+def _solve_metrics(network: Network, scheme: str, **options: Any) -> dict[str, Any]:
+    """Metrics of ``pyiscc.solve(network, scheme, **options)``.  ``feasible`` is the Solution's
+    flag: the returned beams and decisions meet every constraint of (18), checked by evaluate()
+    (for the baselines that do not enforce (18e), a drop where they miss the sensing threshold
+    is infeasible for them and not averaged in)."""
+    from ..solve import solve  # late: solve imports the solvers, the engine need not
 
-    ``feasible`` = no constraint of (18) violated (MRS is the beam that senses best, so a drop
-    that violates (18e) with it is infeasible for sensing anyway)."""
-    start = time.perf_counter()
-    w = max_sensing_beams(network)
-    zeros = np.zeros((network.n_bs, network.n_terminals))
-    ev = evaluate(network, w, zeros, zeros)
-    out = evaluation_metrics(ev, zeros, zeros)
-    out["feasible"] = bool(ev.feasible)
-    out["runtime_s"] = time.perf_counter() - start
+    sol = solve(network, scheme, **options)
+    out = evaluation_metrics(sol.evaluation, sol.a, sol.b)
+    out.update(feasible=bool(sol.feasible), solver_status=sol.status,
+               outer_iterations=sol.outer_iterations, runtime_s=sol.runtime_s)
     return out
+
+
+def run_dcet_iscc(network: Network, **options: Any) -> dict[str, Any]:
+    """``dcet-iscc``: the proposed distributed BCD (Algorithm 1 + Algorithm 2)."""
+    return _solve_metrics(network, "dcet-iscc", **options)
+
+
+def run_ccet_iscc(network: Network, **options: Any) -> dict[str, Any]:
+    """``ccet-iscc``: MILP offloading + one joint beamforming problem."""
+    return _solve_metrics(network, "ccet-iscc", **options)
+
+
+def run_et_iscc(network: Network, **options: Any) -> dict[str, Any]:
+    """``et-iscc``: the two-tier scheme (no cloud)."""
+    return _solve_metrics(network, "et-iscc", **options)
+
+
+def run_local(network: Network, **options: Any) -> dict[str, Any]:
+    """``local``: every terminal computes its own task, MRS beams at ``P_th - eta (f^L)^3``."""
+    return _solve_metrics(network, "local", **options)
+
+
+def run_dcet_mrt(network: Network, **options: Any) -> dict[str, Any]:
+    """``dcet-mrt``: Algorithm 1 on fixed MRT beams."""
+    return _solve_metrics(network, "dcet-mrt", **options)
+
+
+def run_dcet_mrs(network: Network, **options: Any) -> dict[str, Any]:
+    """``dcet-mrs``: Algorithm 1 on fixed MRS beams."""
+    return _solve_metrics(network, "dcet-mrs", **options)
 
 
 def nearest_bs(network: Network) -> NDArray[np.int64]:
@@ -135,5 +165,10 @@ def run_mec_nearest_mrs(network: Network) -> dict[str, Any]:
     return out
 
 
+register_scheme("dcet-iscc", run_dcet_iscc)
+register_scheme("ccet-iscc", run_ccet_iscc)
+register_scheme("et-iscc", run_et_iscc)
 register_scheme("local", run_local)
+register_scheme("dcet-mrt", run_dcet_mrt)
+register_scheme("dcet-mrs", run_dcet_mrs)
 register_scheme("mec-nearest-mrs", run_mec_nearest_mrs)

@@ -301,6 +301,10 @@ class FigureSpec:
         Logarithmic axes.
     claims : sequence of Claim
         The paper's qualitative claims about this figure, checked in ``report.md``.
+    plotter : str or None
+        ``"module:function"`` of a custom plot drawn from the raw trial rows,
+        ``function(spec, rows, out_dir) -> list[Path]`` (Fig. 2's iteration histories); None
+        for the standard line plot of the summary.
     """
 
     sweep: SweepSpec
@@ -317,6 +321,7 @@ class FigureSpec:
     log_x: bool = False
     log_y: bool = False
     claims: tuple[Claim, ...] = ()
+    plotter: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.sweep, SweepSpec):

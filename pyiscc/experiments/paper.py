@@ -1,0 +1,232 @@
+"""The paper's figures (Sec. IV, Figs. 3-12) as data: one :class:`FigureSpec` each, with the
+qualitative claims the paper makes about it.  Registered in :data:`FIGURES` on import.
+
+Ranges: the paper states none of its x ranges in the text; the values below keep the Table III
+scenario feasible for DCET-ISCC in at least 90% of drops (the report counts infeasible drops per
+point, so a reader sees where that fails).  Fig. 2 (convergence) plots iteration histories with
+:func:`pyiscc.experiments.convergence.plot_convergence`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from ..scenario import Scenario
+from . import convergence  # noqa: F401  (registers the "convergence" runner)
+from .figures import register_figure
+from .specs import Claim, ClaimResult, FigureSpec, SweepSpec
+
+__all__ = ["paper_figures"]
+
+LABELS = {"dcet-iscc": "DCET-ISCC (proposed)", "ccet-iscc": "CCET-ISCC (centralised)",
+          "et-iscc": "ET-ISCC (two-tier)", "local": "Local execution", "dcet-mrt": "DCET-MRT",
+          "dcet-mrs": "DCET-MRS"}
+LATENCY = "Average execution latency [ms]"
+
+
+def _curve(summary: pd.DataFrame, scheme: str, metric: str = "mean_latency",
+           series: object = None) -> pd.Series:
+    """metric of one scheme (and series) indexed by x, feasible means only."""
+    s = summary[summary["scheme"] == scheme]
+    if series is not None:
+        s = s[s["series"] == series]
+    return s.set_index("x")[metric].astype(float)
+
+
+def _below(better: str, worse: str, metric: str = "mean_latency", strict: bool = True,
+           rtol: float = 1e-3) -> Callable[[pd.DataFrame], ClaimResult]:
+    """``better`` below ``worse`` at every (series, x) point with data."""
+    def check(summary: pd.DataFrame) -> ClaimResult:
+        series = summary["series"].dropna().unique().tolist() or [None]
+        held, total, gaps = 0, 0, []
+        for sv in series:
+            a, b = _curve(summary, better, metric, sv), _curve(summary, worse, metric, sv)
+            both = a.notna() & b.reindex(a.index).notna()
+            for x in a.index[both]:
+                total += 1
+                gap = (b[x] - a[x]) / b[x]
+                gaps.append(gap)
+                held += gap > rtol if strict else gap >= -rtol
+        if not total:
+            return ClaimResult(False, "no point with feasible data for both schemes")
+        return ClaimResult(held == total, f"{held}/{total} points; {worse} - {better} = "
+                           f"{100 * min(gaps):.1f}% .. {100 * max(gaps):.1f}% of {worse}")
+    return check
+
+
+def _monotone(scheme: str, increasing: bool = True, metric: str = "mean_latency",
+              rtol: float = 1e-3) -> Callable[[pd.DataFrame], ClaimResult]:
+    """``metric`` of ``scheme`` rises (falls) with x in every series, up to ``rtol`` noise."""
+    def check(summary: pd.DataFrame) -> ClaimResult:
+        series = summary["series"].dropna().unique().tolist() or [None]
+        ok, details = True, []
+        for sv in series:
+            c = _curve(summary, scheme, metric, sv).dropna().sort_index()
+            d = np.diff(c.to_numpy()) * (1 if increasing else -1)
+            good = bool((d >= -rtol * np.abs(c.to_numpy()[:-1])).all()) if len(c) > 1 else False
+            ok &= good
+            if len(c) > 1:
+                details.append(f"{'' if sv is None else f'{sv:g}: '}{c.iloc[0]:.4g} -> "
+                               f"{c.iloc[-1]:.4g}{'' if good else ' (not monotone)'}")
+        return ClaimResult(ok, "; ".join(details) or "no data")
+    return check
+
+
+def _coincide(a: str, b: str, where: Callable[[pd.DataFrame], pd.DataFrame],
+              rtol: float = 2e-3) -> Callable[[pd.DataFrame], ClaimResult]:
+    """``a`` and ``b`` within ``rtol`` at the rows ``where`` selects."""
+    def check(summary: pd.DataFrame) -> ClaimResult:
+        sel = where(summary)
+        gaps = []
+        for (x, sv), g in sel.groupby(["x", "series"], dropna=False):
+            va = g[g["scheme"] == a]["mean_latency"].astype(float)
+            vb = g[g["scheme"] == b]["mean_latency"].astype(float)
+            if len(va) and len(vb) and np.isfinite(va.iloc[0]) and np.isfinite(vb.iloc[0]):
+                gaps.append(abs(va.iloc[0] - vb.iloc[0]) / vb.iloc[0])
+        if not gaps:
+            return ClaimResult(False, "no point with data for both schemes")
+        return ClaimResult(max(gaps) <= rtol, f"largest relative difference {100 * max(gaps):.3f}% "
+                           f"over {len(gaps)} points (tolerance {100 * rtol:g}%)")
+    return check
+
+
+def _gap_grows(better: str, worse: str, toward: str) -> Callable[[pd.DataFrame], ClaimResult]:
+    """The gap (worse - better) is larger at the ``toward`` end ('low' or 'high') of x."""
+    def check(summary: pd.DataFrame) -> ClaimResult:
+        series = summary["series"].dropna().unique().tolist() or [None]
+        ok, details = True, []
+        for sv in series:
+            gap = (_curve(summary, worse, series=sv) - _curve(summary, better, series=sv)).dropna()
+            gap = gap.sort_index()
+            if len(gap) < 2:
+                ok = False
+                continue
+            first, last = gap.iloc[0], gap.iloc[-1]
+            good = first > last if toward == "low" else last > first
+            ok &= good
+            details.append(f"{'' if sv is None else f'{sv:g}: '}gap {1e3 * first:.2f} -> "
+                           f"{1e3 * last:.2f} ms")
+        return ClaimResult(ok, "; ".join(details) or "no data")
+    return check
+
+
+def paper_figures(trials: int = 500, seed: int = 2026) -> dict[str, FigureSpec]:
+    """The specs of Figs. 2-12 at ``trials`` drops per point."""
+    sc = Scenario()
+    three = ("local", "et-iscc", "dcet-iscc")
+    figs: dict[str, FigureSpec] = {}
+    figs["2"] = FigureSpec(
+        sweep=SweepSpec("fig02_convergence", sc, "bs_antennas", (8, 16, 32), ("convergence",),
+                        trials, seed, metrics=("admm_iterations", "beamforming_iterations",
+                                               "upload_latency")),
+        title="Fig. 2: convergence of Algorithm 1 (a) and Algorithm 2 (b)",
+        y_metric="upload_latency", y_label="Upload latency (39) [ms]", y_scale=1e3,
+        x_label="BS antennas M", plotter="pyiscc.experiments.convergence:plot_convergence",
+        claims=(Claim("Sec. IV-B: more BS antennas reduce the objective of (39)",
+                      _monotone("convergence", False, "upload_latency")),))
+
+    def add(key: str, sweep: SweepSpec, title: str, **kw: object) -> None:
+        kw.setdefault("y_metric", "mean_latency")
+        kw.setdefault("y_label", LATENCY)
+        kw.setdefault("y_scale", 1e3)
+        labels = {s: LABELS[s] for s in sweep.schemes}
+        figs[key] = FigureSpec(sweep=sweep, title=title, scheme_labels=labels, **kw)
+
+    add("3", SweepSpec("fig03_runtime_vs_K", sc, "n_terminals", (3, 6, 9, 12),
+                       ("dcet-iscc", "ccet-iscc"), trials, seed, metrics=("runtime_s", "mean_latency")),
+        "Fig. 3: average CPU runtime versus the number of terminals K", y_metric="runtime_s",
+        y_label="Average runtime [ms]", x_label="Number of terminals K", log_y=True,
+        claims=(Claim("Sec. IV-B: the distributed algorithm runs faster than the centralised one",
+                      _below("dcet-iscc", "ccet-iscc", "runtime_s")),
+                Claim("Sec. IV-B: the runtime reduction grows with K",
+                      _gap_grows("dcet-iscc", "ccet-iscc", "high"))))
+    add("4", SweepSpec("fig04_energy_vs_fL", sc, "cpu_local_hz", (0.3e9, 0.5e9, 0.7e9, 0.9e9, 1.1e9),
+                       three, trials, seed, series_param="mec_capacity_hz",
+                       series_values=(3e9, 6e9, 9e9), metrics=("mean_energy", "mean_latency")),
+        "Fig. 4: average energy consumption versus terminal CPU frequency $f^L$",
+        y_metric="mean_energy", y_label="Average energy consumption [mJ]", y_scale=1e3,
+        x_label="Terminal CPU frequency $f^L$ [GHz]", x_scale=1e-9,
+        series_label="$G_l$ = {value:g} Gcycles/s", series_scale=1e-9,
+        claims=(Claim("Sec. IV-B: DCET-ISCC consumes less energy than local execution",
+                      _below("dcet-iscc", "local", "mean_energy")),
+                Claim("Sec. IV-B: DCET-ISCC consumes no more energy than ET-ISCC",
+                      _below("dcet-iscc", "et-iscc", "mean_energy", strict=False)),
+                Claim("Sec. IV-B: local execution's energy rises with f^L",
+                      _monotone("local", True, "mean_energy"))))
+    add("5", SweepSpec("fig05_latency_vs_B", sc, "bandwidth_hz", (5e6, 10e6, 15e6, 20e6, 25e6),
+                       three, trials, seed, series_param="cycles_per_bit",
+                       series_values=(200.0, 400.0, 600.0)),
+        "Fig. 5: average execution latency versus signal bandwidth B", x_label="Bandwidth B [MHz]",
+        x_scale=1e-6, series_label="β = {value:g} cycles/bit",
+        claims=(Claim("Sec. IV-C: latency rises with B (Z grows with B)", _monotone("dcet-iscc")),
+                Claim("Sec. IV-C: DCET-ISCC below local execution", _below("dcet-iscc", "local")),
+                Claim("Sec. IV-C: DCET-ISCC no worse than ET-ISCC",
+                      _below("dcet-iscc", "et-iscc", strict=False))))
+    add("6", SweepSpec("fig06_latency_vs_beta", sc, "cycles_per_bit", (200.0, 400.0, 600.0, 800.0, 1000.0),
+                       ("et-iscc", "dcet-iscc"), trials, seed, series_param="mec_capacity_hz",
+                       series_values=(3e9, 6e9, 9e9)),
+        "Fig. 6: average execution latency versus task computation intensity β",
+        x_label="Computation intensity β [cycles/bit]", series_label="$G_l$ = {value:g} Gcycles/s",
+        series_scale=1e-9,
+        claims=(Claim("Sec. IV-C: DCET-ISCC latency below ET-ISCC when G_l < 9 Gcycles/s",
+                      lambda s: _below("dcet-iscc", "et-iscc")(s[s["series"] < 9e9])),
+                Claim("Sec. IV-C: at G_l = 9 Gcycles/s both schemes coincide",
+                      _coincide("dcet-iscc", "et-iscc", lambda s: s[s["series"] == 9e9])),
+                Claim("Sec. IV-C: latency rises with β", _monotone("dcet-iscc"))))
+    add("7", SweepSpec("fig07_latency_vs_fE", sc, "cpu_mec_hz", (1e9, 2e9, 3e9, 4.5e9, 9e9),
+                       ("et-iscc", "dcet-iscc"), trials, seed, series_param="backhaul_bps",
+                       series_values=(1e6, 10e6, 100e6)),
+        "Fig. 7: average execution latency versus MEC CPU frequency $f^E$ for several $r^f$",
+        x_label="MEC CPU frequency $f^E$ [GHz]", x_scale=1e-9,
+        series_label="$r^f$ = {value:g} Mbit/s", series_scale=1e-6,
+        claims=(Claim("Sec. IV-C: DCET-ISCC never slower than ET-ISCC",
+                      _below("dcet-iscc", "et-iscc", strict=False)),
+                Claim("Sec. IV-C: with a slow backhaul (1 Mbit/s) the two schemes overlap",
+                      _coincide("dcet-iscc", "et-iscc", lambda s: s[s["series"] == 1e6]))))
+    add("8", SweepSpec("fig08_large_network", sc.replace(n_bs=5), "n_terminals", (30, 35, 40),
+                       three, trials, seed),
+        "Fig. 8: average execution latency in larger networks (L = 5)",
+        x_label="Number of terminals K",
+        claims=(Claim("Sec. IV-C: the three-tier scheme outperforms the two-tier one",
+                      _below("dcet-iscc", "et-iscc")),
+                Claim("Sec. IV-C: its gain grows with K", _gap_grows("dcet-iscc", "et-iscc", "high")),
+                Claim("Sec. IV-C: latency rises with K", _monotone("dcet-iscc"))))
+    add("9", SweepSpec("fig09_latency_vs_Pth", sc, "max_power_dbm", (24.0, 26.0, 28.0, 30.0, 32.0),
+                       ("dcet-iscc", "dcet-mrt", "dcet-mrs"), trials, seed,
+                       series_param="bs_antennas", series_values=(8, 16, 32)),
+        "Fig. 9: average execution latency versus power budget $P_{th}$ for several M",
+        x_label="Power budget $P_{th}$ [dBm]", series_label="M = {value:g}",
+        claims=(Claim("Sec. IV-C: DCET-ISCC below DCET-MRS", _below("dcet-iscc", "dcet-mrs")),
+                Claim("Sec. IV-C: DCET-ISCC below DCET-MRT (drops where MRT meets (18e))",
+                      _below("dcet-iscc", "dcet-mrt")),
+                Claim("Sec. IV-C: DCET-ISCC latency falls as P_th grows",
+                      _monotone("dcet-iscc", increasing=False))))
+    add("10", SweepSpec("fig10_latency_vs_Gamma", sc, "sensing_sinr_db", (0.0, 2.0, 4.0, 6.0, 8.0),
+                        ("dcet-iscc",), trials, seed, series_param="terminal_antennas",
+                        series_values=(4, 8, 12)),
+        "Fig. 10: average execution latency versus sensing threshold $\\Gamma_r$ for several N",
+        x_label="Sensing SINR threshold $\\Gamma_r$ [dB]", series_label="N = {value:g}",
+        claims=(Claim("Sec. IV-C: latency rises with Γ_r", _monotone("dcet-iscc")),))
+    add("11", SweepSpec("fig11_latency_vs_pd", sc, "sensing_sinr_db", (0.0, 4.0, 8.0, 12.0),
+                        ("dcet-iscc",), trials, seed, series_param="accumulation_time_s",
+                        series_values=(0.32e-3, 0.64e-3, 1.28e-3),
+                        metrics=("mean_latency",), p_fa=1e-4),
+        "Fig. 11: average execution latency versus average detection probability ($P_{FA}=10^{-4}$)",
+        x_metric="detection_probability", x_label="Average detection probability $P_D$",
+        series_label="$t_s$ = {value:g} ms", series_scale=1e3,
+        claims=(Claim("Sec. IV-C: latency rises with Γ_r (and so with P_D)", _monotone("dcet-iscc")),))
+    add("12", SweepSpec("fig12_latency_vs_G", sc, "mec_capacity_hz", (3e9, 6e9, 9e9, 12e9, 15e9),
+                        ("dcet-iscc",), trials, seed, series_param="sensing_sinr_db",
+                        series_values=(0.0, 4.0, 8.0)),
+        "Fig. 12: average execution latency versus MEC capacity $G_l$ for several $\\Gamma_r$",
+        x_label="MEC capacity $G_l$ [Gcycles/s]", x_scale=1e-9,
+        series_label="$\\Gamma_r$ = {value:g} dB",
+        claims=(Claim("Sec. IV-C: latency falls as G_l grows", _monotone("dcet-iscc", False)),))
+    return figs
+
+
+for _key, _spec in paper_figures().items():
+    register_figure(_key, _spec, replace=True)

@@ -1,0 +1,284 @@
+"""solve(): the joint BCD solver (Sec. III) and the paper's six schemes (Sec. IV-A).
+
+Every scheme returns a :class:`Solution` whose performance fields are recomputed by
+:func:`pyiscc.evaluate` from the returned ``w, a, b`` (never copied from a solver's own
+bookkeeping).  ``solve`` keeps no state between calls, so it is safe to call from several threads
+at once and gives the same answer for the same input.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .beamforming import optimize_beamforming, power_budget, serving_bs
+from .beams import max_ratio_beams, max_sensing_beams
+from .joint import optimize_beamforming_centralized
+from .metrics import Evaluation, Violation, evaluate
+from .network import Network
+from .offloading import OffloadingResult, optimal_offloading, optimize_offloading
+
+__all__ = ["SCHEMES", "Solution", "solve"]
+
+#: The six schemes of the paper's Sec. IV-A (DESIGN.md section 2 table).
+SCHEMES = ("dcet-iscc", "ccet-iscc", "et-iscc", "local", "dcet-mrt", "dcet-mrs")
+
+MODES = ("local", "mec", "cloud")
+
+
+@dataclass(frozen=True, eq=False)
+class Solution:
+    """Beams, decisions and their performance for one network and one scheme.
+
+    Attributes
+    ----------
+    scheme : str
+        One of :data:`SCHEMES`.
+    w : (K, N) complex
+        Beamformers.
+    a, b : (L, K) int
+        Offloading decisions (MEC, cloud).
+    rate, echo_sinr, latency, power, energy, mean_latency, feasible, violations
+        The :class:`~pyiscc.Evaluation` of ``w, a, b`` (units there).
+    mode : (K,) str
+        ``"local"``, ``"mec"`` or ``"cloud"`` per terminal.
+    serving_bs : (K,) int
+        The BS a terminal offloads through, -1 for local execution.
+    status : str
+        ``"converged"`` (the BCD's relative decrease fell below ``tol``), ``"max_iter"`` (stopped
+        at ``max_outer``; the best feasible iterate is returned), ``"infeasible"`` (no point meets the constraints the
+        scheme enforces; ``feasible`` is then False) or ``"not_enforced"`` (a baseline that does
+        not enforce the sensing constraint: see ``feasible``).
+    history : dict of str to array
+        ``"total_latency"`` per outer iteration [s], and the blocks' own histories
+        (``"offloading"``, ``"beamforming"``: one entry per outer iteration).
+    outer_iterations : int
+        BCD rounds (0 for the fixed-beam baselines).
+    runtime_s : float
+        Wall time of the solve [s].
+    """
+
+    scheme: str
+    w: NDArray[np.complex128]
+    a: NDArray[np.int64]
+    b: NDArray[np.int64]
+    evaluation: Evaluation = field(repr=False)
+    status: str
+    history: dict = field(repr=False)
+    outer_iterations: int
+    runtime_s: float
+
+    # ---- the Evaluation fields, flat on the Solution
+    @property
+    def rate(self) -> NDArray[np.float64]:
+        """(L, K) uplink rates [bit/s]."""
+        return self.evaluation.rate
+
+    @property
+    def echo_sinr(self) -> NDArray[np.float64]:
+        """(K,) echo SINR (linear)."""
+        return self.evaluation.echo_sinr
+
+    @property
+    def latency(self) -> NDArray[np.float64]:
+        """(K,) task latency [s]."""
+        return self.evaluation.latency
+
+    @property
+    def power(self) -> NDArray[np.float64]:
+        """(K,) power [W]."""
+        return self.evaluation.power
+
+    @property
+    def energy(self) -> NDArray[np.float64]:
+        """(K,) energy [J]."""
+        return self.evaluation.energy
+
+    @property
+    def mean_latency(self) -> float:
+        """Mean task latency [s]."""
+        return self.evaluation.mean_latency
+
+    @property
+    def total_latency(self) -> float:
+        """Objective of (18): sum of latencies [s]."""
+        return self.evaluation.total_latency
+
+    @property
+    def feasible(self) -> bool:
+        """True when ``w, a, b`` meet (18c)-(18e) (checked by ``evaluate``)."""
+        return self.evaluation.feasible
+
+    @property
+    def violations(self) -> tuple[Violation, ...]:
+        """Violated constraints of ``w, a, b``."""
+        return self.evaluation.violations
+
+    @property
+    def mode(self) -> NDArray[np.str_]:
+        """(K,) execution mode per terminal."""
+        idx = np.where(self.a.sum(axis=0) > 0, 1, np.where(self.b.sum(axis=0) > 0, 2, 0))
+        return np.array(MODES)[idx]
+
+    @property
+    def serving_bs(self) -> NDArray[np.int64]:
+        """(K,) BS index an offloading terminal uses, -1 for local execution."""
+        both = self.a + self.b
+        return np.where(both.sum(axis=0) > 0, np.argmax(both, axis=0), -1)
+
+    def summary(self) -> str:
+        """A readable table: one row per terminal, then the totals."""
+        lines = [f"{self.scheme}: status {self.status}, "
+                 f"{'feasible' if self.feasible else 'INFEASIBLE'}, mean latency "
+                 f"{1e3 * self.mean_latency:.3f} ms, {self.outer_iterations} outer iterations, "
+                 f"{1e3 * self.runtime_s:.1f} ms",
+                 f"{'k':>3} {'mode':>6} {'BS':>3} {'latency ms':>11} {'power W':>8} "
+                 f"{'energy mJ':>10} {'echo dB':>8}"]
+        sinr_db = self.evaluation.echo_sinr_db
+        for k, (m, l) in enumerate(zip(self.mode, self.serving_bs)):
+            lines.append(f"{k:>3} {m:>6} {'-' if l < 0 else l:>3} {1e3 * self.latency[k]:>11.3f} "
+                         f"{self.power[k]:>8.4f} {1e3 * self.energy[k]:>10.3f} {sinr_db[k]:>8.2f}")
+        lines += [f"    {v}" for v in self.violations]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (f"Solution(scheme={self.scheme!r}, status={self.status!r}, feasible={self.feasible}, "
+                f"mean_latency={self.mean_latency:.6g} s, outer_iterations={self.outer_iterations}, "
+                f"runtime_s={self.runtime_s:.3g})")
+
+
+def _finish(network: Network, scheme: str, w, a, b, status: str, history: dict,
+            outer: int, start: float) -> Solution:
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    w = np.array(w, dtype=complex)
+    ev = evaluate(network, w, a, b)
+    for x in (w, a, b):
+        x.flags.writeable = False
+    return Solution(scheme, w, a, b, ev, status, history, outer, time.perf_counter() - start)
+
+
+def _fixed_beams(network: Network, scheme: str, w: NDArray[np.complex128], start: float,
+                 workers: int) -> Solution:
+    """DCET-MRT / DCET-MRS: Algorithm 1 on fixed beams that do not enforce (18e)."""
+    off = optimize_offloading(network, w, workers=workers)
+    status = "infeasible" if off.status == "infeasible" else "not_enforced"
+    history = {"total_latency": np.array([off.objective]), "offloading": [off.history],
+               "beamforming": []}
+    return _finish(network, scheme, w, off.a, off.b, status, history, 0, start)
+
+
+def _within_budget(network: Network, w: NDArray[np.complex128], a: NDArray, b: NDArray
+                   ) -> NDArray[np.complex128]:
+    """Scale down the beams that exceed the power budget of their new mode.  Algorithm 1 allows
+    local execution up to evaluate()'s 1e-6 relative tolerance on (18d); Algorithm 2 takes its
+    start exactly within budget."""
+    pbar = power_budget(network, serving_bs(a, b))
+    norm2 = np.einsum("kn,kn->k", w.conj(), w).real
+    over = norm2 > pbar
+    if not over.any():
+        return w
+    w = np.array(w)
+    w[over] *= np.sqrt(pbar[over] / norm2[over])[:, None]
+    return w
+
+
+def _bcd(network: Network, scheme: str, offload: Callable[[NDArray[np.complex128]], OffloadingResult],
+         beamform: Callable[..., object], max_outer: int, tol: float, start: float) -> Solution:
+    """MRS start -> Algorithm 1 -> Algorithm 2 -> ... until the relative decrease of sum T < tol."""
+    w = max_sensing_beams(network)
+    totals: list[float] = []
+    off_hist: list[object] = []
+    bf_hist: list[object] = []
+    best: tuple[float, NDArray, NDArray, NDArray] | None = None
+    status = "max_iter"
+    outer = 0
+    for outer in range(1, max_outer + 1):
+        off = offload(w)
+        off_hist.append(off.history)
+        if off.status == "infeasible":
+            status = "infeasible"
+            a, b = off.a, off.b
+            break
+        bf = beamform(off.a, off.b, _within_budget(network, w, off.a, off.b))
+        bf_hist.append(bf.history)
+        if bf.status == "infeasible":
+            status = "infeasible"
+            a, b = off.a, off.b
+            break
+        w, a, b = bf.w, off.a, off.b
+        ev = evaluate(network, w, a, b)
+        total = ev.total_latency
+        totals.append(total)
+        if ev.feasible and (best is None or total < best[0]):
+            best = (total, w, a, b)
+        if len(totals) > 1 and totals[-2] - total <= tol * totals[-2]:
+            status = "converged"
+            break
+    history = {"total_latency": np.array(totals), "offloading": off_hist, "beamforming": bf_hist}
+    if status != "infeasible" and best is not None:
+        _, w, a, b = best
+    return _finish(network, scheme, w, a, b, status, history, outer, start)
+
+
+def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, tol: float = 1e-3,
+          workers: int = 1) -> Solution:
+    """Jointly optimise offloading and ISAC beamforming with one of the paper's schemes.
+
+    Parameters
+    ----------
+    network : Network
+        The drop.
+    scheme : str
+        One of :data:`SCHEMES`: ``"dcet-iscc"`` (the proposed distributed algorithm: BCD over
+        Algorithm 1 and Algorithm 2), ``"ccet-iscc"`` (centralised: MILP offloading and one joint
+        beamforming problem), ``"et-iscc"`` (two-tier: no cloud), ``"local"`` (all local, MRS
+        beams), ``"dcet-mrt"`` / ``"dcet-mrs"`` (Algorithm 1 on fixed MRT / MRS beams).
+    max_outer : int
+        Cap on BCD rounds.
+    tol : float
+        Stop when the relative decrease of the total latency in one BCD round is below ``tol``
+        (the default 1e-3 is 1 ms of the ~1 s total at Table III; the upload share a round can
+        still improve is a few ms, see docs/algorithms.md).
+    workers : int
+        Threads for the per-BS steps inside each algorithm (results are identical for any value).
+
+    Returns
+    -------
+    Solution
+    """
+    start = time.perf_counter()
+    if not isinstance(network, Network):
+        raise ValueError(f"network must be a Network, got {type(network).__name__}")
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}; got {scheme!r}")
+    if isinstance(max_outer, bool) or not isinstance(max_outer, (int, np.integer)) or max_outer < 1:
+        raise ValueError(f"max_outer must be a positive integer, got {max_outer!r}")
+    if not (isinstance(tol, (int, float)) and np.isfinite(tol) and tol >= 0):
+        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise ValueError(f"workers must be a positive integer, got {workers!r}")
+
+    if scheme == "local":
+        L, K = network.n_bs, network.n_terminals
+        zeros = np.zeros((L, K), dtype=np.int64)
+        w = max_sensing_beams(network)
+        history = {"total_latency": np.zeros(0), "offloading": [], "beamforming": []}
+        return _finish(network, scheme, w, zeros, zeros, "not_enforced", history, 0, start)
+    if scheme == "dcet-mrs":
+        return _fixed_beams(network, scheme, max_sensing_beams(network), start, workers)
+    if scheme == "dcet-mrt":
+        return _fixed_beams(network, scheme, max_ratio_beams(network), start, workers)
+    if scheme == "ccet-iscc":
+        return _bcd(network, scheme, lambda w: optimal_offloading(network, w),
+                    lambda a, b, w0: optimize_beamforming_centralized(network, a, b, w0=w0),
+                    max_outer, tol, start)
+    cloud = scheme == "dcet-iscc"
+    return _bcd(network, scheme, lambda w: optimize_offloading(network, w, cloud=cloud,
+                                                               workers=workers),
+                lambda a, b, w0: optimize_beamforming(network, a, b, w0=w0, workers=workers),
+                max_outer, tol, start)
