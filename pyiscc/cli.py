@@ -28,9 +28,11 @@ def _drop_table(results: dict[str, list], n_drops: int) -> str:
         runtime = 1e3 * np.median([s.runtime_s for s in sols])
         if ok:
             lat = np.array([1e3 * s.mean_latency for s in ok])
-            half = 1.96 * lat.std(ddof=1) / np.sqrt(len(lat)) if len(lat) > 1 else float("nan")
             energy = np.mean([1e3 * s.energy.mean() for s in ok])
-            cell = f"{lat.mean():9.2f} +- {half:7.2f}"
+            if len(lat) > 1:
+                cell = f"{lat.mean():9.2f} +- {1.96 * lat.std(ddof=1) / np.sqrt(len(lat)):7.2f}"
+            else:
+                cell = f"{lat.mean():9.2f}           "
         else:
             cell, energy = "n/a", float("nan")
         lines.append(f"{scheme:<10} {cell:>22} {energy:>10.2f} {len(ok):>4}/{n_drops:<4} "

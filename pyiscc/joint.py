@@ -18,16 +18,6 @@ from .qcqp import solve_qcqp
 __all__ = ["optimize_beamforming_centralized"]
 
 
-def _real_form(Q: NDArray[np.complex128]) -> NDArray[np.float64]:
-    """w^H Q w = x^T R x for x = [Re w; Im w] and Hermitian Q (N, N) -> (2N, 2N)."""
-    return np.block([[Q.real, -Q.imag], [Q.imag, Q.real]])
-
-
-def _real_vec(c: NDArray[np.complex128]) -> NDArray[np.float64]:
-    """Re(c^H w) = [Re c; Im c]^T x."""
-    return np.concatenate([c.real, c.imag])
-
-
 def _to_real(w: NDArray[np.complex128]) -> NDArray[np.float64]:
     return np.concatenate([np.concatenate([wk.real, wk.imag]) for wk in w])
 
@@ -47,60 +37,64 @@ def _upload_objective(network: Network, w: NDArray[np.complex128], serving: NDAr
     return float(np.sum(t_mec[serving[off], off] - compute))
 
 
+def _blockdiag_real(Q: NDArray[np.complex128]) -> NDArray[np.float64]:
+    """Block-diagonal real form of K Hermitian (N, N) blocks: (K, N, N) -> (2KN, 2KN)."""
+    K, N, _ = Q.shape
+    out = np.zeros((K, 2 * N, K, 2 * N))
+    idx = np.arange(K)
+    out[idx, :N, idx, :N] = Q.real
+    out[idx, :N, idx, N:] = -Q.imag
+    out[idx, N:, idx, :N] = Q.imag
+    out[idx, N:, idx, N:] = Q.real
+    return out.reshape(2 * K * N, 2 * K * N)
+
+
+def _constant_quadratics(network: Network) -> NDArray[np.float64]:
+    """The quadratic parts of the 2K constraints, which do not change between iterations:
+    ``||w_k||^2`` (18d) and ``Gamma sum_{j != k} ||HI[k,j] w_j||^2`` (55).  -> (2K, n, n)."""
+    K, N = network.n_terminals, network.terminal_antennas
+    gamma = network.scenario.sensing_sinr
+    A = np.zeros((2 * K, 2 * K * N, 2 * K * N))
+    eye = np.broadcast_to(np.eye(N, dtype=complex), (K, N, N))
+    for k in range(K):
+        A[k] = _blockdiag_real(np.where(np.arange(K)[:, None, None] == k, eye, 0.0))
+    B = np.einsum("kjab,kjac->kjbc", network.HI.conj(), network.HI)  # HI[k,j]^H HI[k,j]
+    for k in range(K):
+        A[K + k] = gamma * _blockdiag_real(B[k])  # B[k,k] = 0: HI[k,k] is zero
+    return A
+
+
 def _joint_problem(network: Network, w: NDArray[np.complex128], serving: NDArray[np.int64],
-                   pbar: NDArray[np.float64]):
+                   pbar: NDArray[np.float64], A_const: NDArray[np.float64]):
     """The real-valued joint QCQP around the current iterate w (K, N)."""
     sc = network.scenario
-    L, K, N, M = network.H.shape
+    K, N = network.n_terminals, network.terminal_antennas
     noise = sc.noise_power_w
-    n = 2 * K * N
     g = _core.effective_channels(network.H, w)
     u, mse = _core.mmse_receivers(g, serving, noise)
-    off = serving >= 0
-    rate = np.zeros(K)
-    sinr = _core.uplink_sinr(g, noise)
-    rate[off] = sc.bandwidth_hz * np.log2(1.0 + sinr[serving[off], np.flatnonzero(off)])
-    alpha = np.zeros(K)
-    alpha[off] = network.task_bits[off] / rate[off] ** 2  # FP weights (41)
-    V = np.where(off, 1.0 / mse, 0.0)  # WMMSE weights (49)
-    P = np.zeros((n, n))
-    q = np.zeros(n)
-    blk = [slice(2 * N * k, 2 * N * (k + 1)) for k in range(K)]
-    for k in range(K):
-        Qk = np.zeros((N, N), complex)
-        for i in np.flatnonzero(off):
-            h = network.H[serving[i], k] @ u[i]  # H_{l(i)k} u_i (N,)
-            Qk += alpha[i] * V[i] * np.outer(h, h.conj())
-        P[blk[k], blk[k]] = _real_form(Qk)
-        if off[k]:
-            q[blk[k]] = 2.0 * alpha[k] * V[k] * _real_vec(network.H[serving[k], k] @ u[k])
-    m = 2 * K
-    A = np.zeros((m, n, n))
-    b = np.zeros((m, n))
-    c = np.zeros(m)
-    gamma = sc.sensing_sinr
-    for k in range(K):
-        # (18d): ||w_k||^2 <= Pbar_k
-        A[k, blk[k], blk[k]] = np.eye(2 * N)
-        c[k] = pbar[k]
-        # (55) with the true interference: Gamma sum_j ||HI[k,j] w_j||^2 - 2 eg Re(c_k^H w_k)
-        #      <= -Gamma sigma^2 - eg |a_k^H w~_k|^2,  c_k = a_k (a_k^H w~_k)
-        ak = network.steering[k]
-        proj = np.vdot(ak, w[k])
-        for j in range(K):
-            if j != k:
-                B = network.HI[k, j].conj().T @ network.HI[k, j]
-                A[K + k, blk[j], blk[j]] = gamma * _real_form(B)
-        b[K + k, blk[k]] = -2.0 * network.echo_gain[k] * _real_vec(ak * proj)
-        c[K + k] = -gamma * noise - network.echo_gain[k] * abs(proj) ** 2
-    # Normalise every constraint so its right-hand side is O(1) (the solver's scaling then has an
-    # easy job; the sensing rows are ~1e-14 W otherwise).
-    scale = np.maximum(np.abs(c), np.abs(b).max(axis=1) + np.abs(A).reshape(m, -1).max(axis=1))
-    A /= scale[:, None, None]
-    b /= scale[:, None]
-    c /= scale
+    off = np.flatnonzero(serving >= 0)
+    sinr = _core.uplink_sinr(g, noise)[serving[off], off]
+    rate = sc.bandwidth_hz * np.log2(1.0 + sinr)
+    weight = network.task_bits[off] / rate ** 2 / mse[off]  # alpha_i (41) times V_i (49)
+    # h[i, k] = H[l(i), k] u_i: what terminal k's beam does to offloading terminal i's receiver
+    h = np.einsum("iknm,im->ikn", network.H[serving[off]], u[off])
+    Q = np.einsum("i,ikn,ikm->knm", weight, h, h.conj())
+    P = _blockdiag_real(Q)
+    q = np.zeros((K, 2 * N))
+    direct = h[np.arange(off.size), off]  # H[l(k),k] u_k for offloading k
+    q[off] = 2.0 * weight[:, None] * np.concatenate([direct.real, direct.imag], axis=1)
+    # (55), linear part: -2 eg_k Re(c_k^H w_k), c_k = a_k (a_k^H w~_k)
+    proj = np.einsum("kn,kn->k", network.steering.conj(), w)
+    c_vec = network.steering * proj[:, None]
+    b = np.zeros((2 * K, K, 2 * N))
+    b[K + np.arange(K), np.arange(K)] = (-2.0 * network.echo_gain[:, None]
+                                         * np.concatenate([c_vec.real, c_vec.imag], axis=1))
+    b = b.reshape(2 * K, -1)
+    c = np.concatenate([pbar, -sc.sensing_sinr * noise - network.echo_gain * np.abs(proj) ** 2])
+    # Normalise every constraint so its data are O(1) (the sensing rows are ~1e-14 W otherwise).
+    scale = np.maximum(np.abs(c), np.abs(b).max(axis=1) + np.abs(A_const).max(axis=(1, 2)))
     pscale = max(np.abs(P).max(), np.abs(q).max(), 1e-300)
-    return P / pscale, q / pscale, A, b, c
+    return P / pscale, q.ravel() / pscale, A_const / scale[:, None, None], b / scale[:, None], c / scale
 
 
 def optimize_beamforming_centralized(network: Network, a: ArrayLike, b: ArrayLike, *,
@@ -129,6 +123,7 @@ def optimize_beamforming_centralized(network: Network, a: ArrayLike, b: ArrayLik
     pbar = power_budget(network, serving)
     K, N = network.n_terminals, network.terminal_antennas
     w = np.array(start.w)
+    A_const = _constant_quadratics(network)
     obj = _upload_objective(network, w, serving)
     history = [obj]
     best_w, best = w, obj
@@ -136,7 +131,7 @@ def optimize_beamforming_centralized(network: Network, a: ArrayLike, b: ArrayLik
     status = "max_iter"
     it = 0
     for it in range(1, max_iter + 1):
-        P, q, A, bb, c = _joint_problem(network, w, serving, pbar)
+        P, q, A, bb, c = _joint_problem(network, w, serving, pbar, A_const)
         res = solve_qcqp(P, q, A, bb, c, x0=_to_real(w))
         if res.status != "optimal":
             failures += 1
