@@ -3,6 +3,8 @@ cp.Parameter reuse (one compiled problem, new parameter values per solve), same 
 answer; and one Algorithm-2 run with serial vs threaded per-BS groups.
 
     pytest bench/test_bench_qcqp.py --benchmark-columns=min,median,mean,rounds
+
+The last benchmark runs `optimize_beamforming` with its defaults at the default size.
 """
 
 from __future__ import annotations
@@ -108,3 +110,15 @@ def test_algorithm2_run(benchmark, workers):
     assert np.array_equal(res.w, ref.w) and res.iterations == 20
     benchmark.extra_info["objective"] = res.objective
     benchmark.group = "algorithm2 (20 iterations)"
+
+
+def test_algorithm2_default(benchmark):
+    """`optimize_beamforming` end to end at the default size and settings (max_iter = 50,
+    tol = 1e-4), MILP decisions at max-sensing beams: the Algorithm-2 part of a joint solve."""
+    net = pi.draw_network(pi.Scenario(), seed=0)
+    off = pi.optimal_offloading(net, pi.max_sensing_beams(net))
+    res = benchmark(pi.optimize_beamforming, net, off.a, off.b)
+    ref = pi.optimize_beamforming(net, off.a, off.b, workers=2)
+    assert np.array_equal(res.w, ref.w) and res.feasible
+    benchmark.extra_info["iterations"] = res.iterations
+    benchmark.group = "algorithm2 (default settings)"

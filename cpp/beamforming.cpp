@@ -33,67 +33,52 @@ RVector real_vec(const CVector& v, double scale) {
 }
 
 // Everything one Jacobi iteration shares: FP weights (41), MMSE receivers (46), WMMSE weights
-// (49) and the interference caps Upsilon (58) of the current iterate.
+// (49) and the interference caps Upsilon (58) of the current iterate, and its objective (39)
+// (computed exactly as upload_latency does, from the same SINRs).
 struct IterationState {
-  std::vector<double> alpha, V, interference;
-  std::vector<cdouble> u;  // (K,M)
+  std::vector<double> alpha, V, interference, sinr, mse;
+  std::vector<cdouble> u, g;  // u (K,M), g (L,K,M)
+  double objective = 0.0;
 };
 
-IterationState iteration_state(const BeamformingInput& in, const cdouble* w) {
+void iteration_state(const BeamformingInput& in, const cdouble* w, IterationState& st) {
   const Dims& d = in.dims;
   const auto K = static_cast<std::size_t>(d.K);
-  IterationState st;
-  std::vector<cdouble> g(static_cast<std::size_t>(d.L * d.K * d.M));
-  std::vector<double> sinr(static_cast<std::size_t>(d.L * d.K)), mse(K);
-  effective_channels(in.H, w, d, g.data());
-  uplink_sinr(g.data(), d, in.noise_power, sinr.data());
+  st.g.resize(static_cast<std::size_t>(d.L * d.K * d.M));
+  st.sinr.resize(static_cast<std::size_t>(d.L * d.K));
+  st.mse.resize(K);
+  effective_channels(in.H, w, d, st.g.data());
+  uplink_sinr(st.g.data(), d, in.noise_power, st.sinr.data());
   st.u.resize(K * static_cast<std::size_t>(d.M));
-  mmse_receivers(g.data(), d, in.noise_power, in.serving, st.u.data(), mse.data());
+  mmse_receivers(st.g.data(), d, in.noise_power, in.serving, st.u.data(), st.mse.data());
   st.alpha.assign(K, 0.0);
   st.V.assign(K, 1.0);
   const double scale = in.bandwidth_hz / std::log(2.0);
+  double total = 0.0;
   for (std::ptrdiff_t k = 0; k < d.K; ++k) {
     const std::int64_t l = in.serving[k];
     if (l < 0) continue;
-    const double s = sinr[static_cast<std::size_t>(l * d.K + k)];
+    const double s = st.sinr[static_cast<std::size_t>(l * d.K + k)];
     const double rate = scale * std::log1p(s);
     st.alpha[static_cast<std::size_t>(k)] = in.task_bits[k] / (rate * rate);
     // V = 1 / mse = 1 + sinr for the MMSE receiver; 1 + sinr avoids the cancellation in 1 - s.
     st.V[static_cast<std::size_t>(k)] = 1.0 + s;
+    total += rate > 0.0 ? in.task_bits[k] / rate : std::numeric_limits<double>::infinity();
   }
+  st.objective = total;
   st.interference.resize(K * K);
   interference_matrix(in.HI, w, d, st.interference.data());
-  return st;
 }
 
-QcqpProblem build_subproblem(const BeamformingInput& in, const IterationState& st,
-                             const cdouble* w, std::ptrdiff_t k) {
+// The parts of sub-problem (56) that do not change across iterations: the power budget A_0 = I
+// and the caps A = p_k R(HI[j,k]^H HI[j,k]) (real form), one per j != k with a nonzero HI[j,k].
+// Filled once per run; each iteration only rewrites P, q, c and the sensing row of b.
+void subproblem_template(const BeamformingInput& in, std::ptrdiff_t k, QcqpProblem& pr,
+                         std::vector<std::ptrdiff_t>& caps) {
   const Dims& d = in.dims;
-  const std::ptrdiff_t N = d.N, M = d.M, n = 2 * N;
+  const std::ptrdiff_t N = d.N, n = 2 * N;
   const double p = in.power_budget[k];
-  const double sp = std::sqrt(p);
-  const auto uk = static_cast<std::size_t>(k);
-
-  // Objective (52)/(56): 2 alpha_k V_k Re(u_k^H H_{l(k)k}^H w_k) - w_k^H Q_k w_k.
-  CMatrix Q = CMatrix::Zero(N, N);
-  CVector h = CVector::Zero(N);
-  for (std::ptrdiff_t i = 0; i < d.K; ++i) {
-    const std::int64_t l = in.serving[i];
-    if (l < 0) continue;
-    ConstCMapRM Hlk(in.H + (l * d.K + k) * N * M, N, M);
-    ConstCVecMap ui(st.u.data() + i * M, M);
-    const CVector v = Hlk * ui;
-    const double weight = st.alpha[static_cast<std::size_t>(i)] * st.V[static_cast<std::size_t>(i)];
-    Q.noalias() += weight * v * v.adjoint();
-    if (i == k) h = (2.0 * weight) * v;
-  }
-  Q = 0.5 * (Q + Q.adjoint()).eval();  // exactly Hermitian, so the real form is symmetric
-
-  QcqpProblem pr;
-  real_form(Q, p, pr.P);
-  pr.q = real_vec(h, sp);
-
-  std::vector<std::ptrdiff_t> caps;
+  caps.clear();
   for (std::ptrdiff_t j = 0; j < d.K; ++j) {
     if (j == k) continue;
     ConstCMapRM HIjk(in.HI + (j * d.K + k) * N * N, N, N);
@@ -108,12 +93,44 @@ QcqpProblem build_subproblem(const BeamformingInput& in, const IterationState& s
   pr.c[0] = 1.0;
   // Interference caps (56a): ||HI[j,k] w_k||^2 <= Upsilon_jk.
   for (std::size_t t = 0; t < caps.size(); ++t) {
-    const std::ptrdiff_t j = caps[t];
-    ConstCMapRM HIjk(in.HI + (j * d.K + k) * N * N, N, N);
+    ConstCMapRM HIjk(in.HI + (caps[t] * d.K + k) * N * N, N, N);
     const CMatrix G = HIjk.adjoint() * HIjk;
     real_form(G, p, pr.A[t + 1]);
-    pr.c[static_cast<std::ptrdiff_t>(t) + 1] = st.interference[static_cast<std::size_t>(j * d.K + k)];
   }
+  pr.A[static_cast<std::size_t>(m - 1)].resize(0, 0);  // linear sensing constraint
+}
+
+// Sub-problem (56) of terminal k at iterate w into pr, which holds subproblem_template(k).
+void fill_subproblem(const BeamformingInput& in, const IterationState& st, const cdouble* w,
+                     std::ptrdiff_t k, const std::vector<std::ptrdiff_t>& caps, QcqpProblem& pr) {
+  const Dims& d = in.dims;
+  const std::ptrdiff_t N = d.N, M = d.M;
+  const double p = in.power_budget[k];
+  const double sp = std::sqrt(p);
+  const auto uk = static_cast<std::size_t>(k);
+
+  // Objective (52)/(56): 2 alpha_k V_k Re(u_k^H H_{l(k)k}^H w_k) - w_k^H Q_k w_k.
+  CMatrix Q = CMatrix::Zero(N, N);
+  CVector h = CVector::Zero(N);
+  CVector v(N);
+  for (std::ptrdiff_t i = 0; i < d.K; ++i) {
+    const std::int64_t l = in.serving[i];
+    if (l < 0) continue;
+    ConstCMapRM Hlk(in.H + (l * d.K + k) * N * M, N, M);
+    ConstCVecMap ui(st.u.data() + i * M, M);
+    v.noalias() = Hlk * ui;
+    const double weight = st.alpha[static_cast<std::size_t>(i)] * st.V[static_cast<std::size_t>(i)];
+    Q.noalias() += weight * v * v.adjoint();
+    if (i == k) h = (2.0 * weight) * v;
+  }
+  Q = 0.5 * (Q + Q.adjoint()).eval();  // exactly Hermitian, so the real form is symmetric
+
+  real_form(Q, p, pr.P);
+  pr.q = real_vec(h, sp);
+
+  const std::ptrdiff_t m = pr.m();
+  for (std::size_t t = 0; t < caps.size(); ++t)
+    pr.c[static_cast<std::ptrdiff_t>(t) + 1] = st.interference[static_cast<std::size_t>(caps[t] * d.K + k)];
   // Linearised sensing (55) around w~_k with G_p zeta^2 (resolution 3):
   // gain (2 Re(conj(beta) a^H w) - |beta|^2) >= Gamma (sum_j Upsilon_kj + sigma^2), beta = a^H w~.
   ConstCVecMap a(in.steering + k * N, N);
@@ -124,7 +141,6 @@ QcqpProblem build_subproblem(const BeamformingInput& in, const IterationState& s
   const double gain = in.echo_gain[k];
   pr.B.row(m - 1) = real_vec(a * beta, -2.0 * gain * sp).transpose();
   pr.c[m - 1] = -(in.sensing_sinr * caused + gain * std::norm(beta));
-  return pr;
 }
 
 // Real scaled start of terminal k: [Re w_k; Im w_k] / sqrt(P-bar_k).
@@ -137,6 +153,69 @@ void write_back(const BeamformingInput& in, const RVector& y, std::ptrdiff_t k, 
   const double sp = std::sqrt(in.power_budget[k]);
   for (std::ptrdiff_t n = 0; n < N; ++n) w[k * N + n] = sp * cdouble(y[n], y[N + n]);
 }
+
+// One Algorithm-2 run's reusable state: the sub-problem of every terminal (templates filled once),
+// one QCQP workspace and result per worker thread.
+class Stepper {
+ public:
+  Stepper(const BeamformingInput& in, int workers)
+      : in_(in),
+        nworkers_(std::max(1, std::min<int>(workers, static_cast<int>(in.dims.L)))),
+        problems_(static_cast<std::size_t>(in.dims.K)),
+        caps_(static_cast<std::size_t>(in.dims.K)),
+        workspaces_(static_cast<std::size_t>(nworkers_)),
+        results_(static_cast<std::size_t>(nworkers_)),
+        failed_(static_cast<std::size_t>(in.dims.K), 0) {
+    for (std::ptrdiff_t k = 0; k < in.dims.K; ++k)
+      subproblem_template(in, k, problems_[static_cast<std::size_t>(k)], caps_[static_cast<std::size_t>(k)]);
+  }
+
+  // One Jacobi iteration from w (state st) into w_next; returns the failed sub-problems.
+  int step(const IterationState& st, const cdouble* w, const QcqpSettings& qcqp, cdouble* w_next) {
+    const Dims& d = in_.dims;
+    std::copy(w, w + d.K * d.N, w_next);
+    std::fill(failed_.begin(), failed_.end(), 0);
+    // Per-BS groups (the paper's distributed step): worker t owns the BSs l with l % workers == t.
+    // Every sub-problem reads only the previous iterate (Jacobi) and solves with the worker's own
+    // buffers (the answer does not depend on them), so the split changes nothing.
+    auto run = [&](int t) {
+      QcqpWorkspace& ws = workspaces_[static_cast<std::size_t>(t)];
+      QcqpResult& res = results_[static_cast<std::size_t>(t)];
+      RVector y0;
+      for (std::ptrdiff_t k = 0; k < d.K; ++k) {
+        if (in_.group[k] % nworkers_ != t) continue;
+        const auto uk = static_cast<std::size_t>(k);
+        fill_subproblem(in_, st, w, k, caps_[uk], problems_[uk]);
+        y0 = scaled_start(in_, w, k);
+        solve_qcqp(problems_[uk], y0.data(), qcqp, ws, res);
+        if (res.status == QcqpStatus::optimal)
+          write_back(in_, res.x, k, w_next);
+        else
+          failed_[uk] = 1;  // keep w~_k: feasible for every constraint
+      }
+    };
+    if (nworkers_ == 1) {
+      run(0);
+    } else {
+      std::vector<std::thread> pool;
+      for (int t = 1; t < nworkers_; ++t) pool.emplace_back(run, t);
+      run(0);  // the calling thread takes group 0
+      for (auto& th : pool) th.join();
+    }
+    int nfail = 0;
+    for (int f : failed_) nfail += f;
+    return nfail;
+  }
+
+ private:
+  const BeamformingInput& in_;
+  int nworkers_;
+  std::vector<QcqpProblem> problems_;
+  std::vector<std::vector<std::ptrdiff_t>> caps_;
+  std::vector<QcqpWorkspace> workspaces_;
+  std::vector<QcqpResult> results_;
+  std::vector<int> failed_;
+};
 
 // Smallest normalised sensing margin and the per-terminal margins
 // (gain |a^H w|^2 - Gamma (I_k + sigma^2)) / (Gamma sigma^2).
@@ -228,40 +307,20 @@ void echo_sinr_of(const BeamformingInput& in, const cdouble* w, double* gamma) {
 
 QcqpProblem beamforming_subproblem(const BeamformingInput& in, const cdouble* w, std::ptrdiff_t k) {
   require(k >= 0 && k < in.dims.K, "k: terminal index out of range");
-  return build_subproblem(in, iteration_state(in, w), w, k);
+  IterationState st;
+  iteration_state(in, w, st);
+  QcqpProblem pr;
+  std::vector<std::ptrdiff_t> caps;
+  subproblem_template(in, k, pr, caps);
+  fill_subproblem(in, st, w, k, caps, pr);
+  return pr;
 }
 
 int beamforming_step(const BeamformingInput& in, const cdouble* w, int workers,
                      const QcqpSettings& qcqp, cdouble* w_next) {
-  const Dims& d = in.dims;
-  const IterationState st = iteration_state(in, w);
-  std::copy(w, w + d.K * d.N, w_next);
-  // Per-BS groups (the paper's distributed step): worker t owns the BSs l with l % workers == t.
-  // Every sub-problem reads only the previous iterate (Jacobi), so the split changes nothing.
-  std::vector<int> failed(static_cast<std::size_t>(d.K), 0);
-  auto run = [&](int t, int nworkers) {
-    for (std::ptrdiff_t k = 0; k < d.K; ++k) {
-      if (in.group[k] % nworkers != t) continue;
-      const QcqpProblem pr = build_subproblem(in, st, w, k);
-      const RVector y0 = scaled_start(in, w, k);
-      const QcqpResult res = solve_qcqp(pr, y0.data(), qcqp);
-      if (res.status == QcqpStatus::optimal)
-        write_back(in, res.x, k, w_next);
-      else
-        failed[static_cast<std::size_t>(k)] = 1;  // keep w~_k: feasible for every constraint
-    }
-  };
-  const int nworkers = std::max(1, std::min<int>(workers, static_cast<int>(d.L)));
-  if (nworkers == 1) {
-    run(0, 1);
-  } else {
-    std::vector<std::thread> pool;
-    for (int t = 0; t < nworkers; ++t) pool.emplace_back(run, t, nworkers);
-    for (auto& th : pool) th.join();
-  }
-  int nfail = 0;
-  for (int f : failed) nfail += f;
-  return nfail;
+  IterationState st;
+  iteration_state(in, w, st);
+  return Stepper(in, workers).step(st, w, qcqp, w_next);
 }
 
 BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble* w0,
@@ -313,7 +372,9 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
     }
   }
 
-  double obj = upload_latency(in, w.data());
+  IterationState st, st_next;
+  iteration_state(in, w.data(), st);
+  double obj = st.objective;  // == upload_latency(in, w): the same SINRs, the same sum
   res.history.push_back(obj);
   if (settings.record_iterates) res.iterates.push_back(w);
   res.w = w;
@@ -325,11 +386,14 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
     res.status = "converged";
     return res;
   }
+  Stepper stepper(in, settings.workers);
   CMatrixRM w_next(d.K, d.N);
   for (int it = 0; it < settings.max_iter; ++it) {
-    res.subproblem_failures +=
-        beamforming_step(in, w.data(), settings.workers, settings.qcqp, w_next.data());
-    const double obj_next = upload_latency(in, w_next.data());
+    res.subproblem_failures += stepper.step(st, w.data(), settings.qcqp, w_next.data());
+    // The state of the new iterate gives its objective and serves the next iteration.
+    iteration_state(in, w_next.data(), st_next);
+    const double obj_next = st_next.objective;
+    std::swap(st, st_next);
     res.history.push_back(obj_next);
     res.iterations = it + 1;
     w.swap(w_next);

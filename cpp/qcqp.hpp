@@ -8,6 +8,7 @@
 // centralised joint problem of CCET-ISCC (2KN variables, 2K constraints) use the same code.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -49,11 +50,36 @@ struct QcqpResult {
   std::vector<std::ptrdiff_t> violated;  // infeasible: constraints positive at the phase-I point
 };
 
+// Buffers of solve_qcqp, reusable across calls: once sized for a problem shape, a solve of that
+// shape allocates nothing.  Not shareable between threads (one per thread).  Members are internal.
+struct QcqpWorkspace {
+  // The scaled problem (see qcqp.cpp): T = [P_s A_s,i ...], block of each constraint in T,
+  // b_s,i as columns of BT, c_s, q_s, and the scale factors.
+  double obj_scale = 1.0;
+  RMatrix T, R, BT;  // R: the blocks of T stacked vertically
+  std::vector<std::ptrdiff_t> block;
+  RVector row_scale, cs, qs;
+  // Interior-point iteration.
+  RVector x, best_x, best_s, best_z, start, gfin, coef, TX;
+  RVector g, s, z, w, wm, rd, rp, rhs, dx, ds, dz, dx_a, ds_a, dz_a, rc, e, Px, Jz, Jdx, zp, rdp, r2;
+  RMatrix JT, KKT, Lf, Aug, JA;
+  std::vector<std::ptrdiff_t> active;
+  Eigen::LLT<RMatrix> llt;
+  Eigen::PartialPivLU<RMatrix> lu;
+  Eigen::ColPivHouseholderQR<RMatrix> qr;
+  std::unique_ptr<QcqpWorkspace> phase1;  // buffers of the phase-I problem (n + 1 variables)
+};
+
 // Validates sizes and finiteness (std::invalid_argument naming the field); PSD is the caller's
 // promise (a non-PSD input ends in numerical_error, never in a wrong "optimal").
 void check_qcqp(const QcqpProblem& problem);
 
 // Solves the problem.  x0 (may be nullptr): starting point; when it is feasible phase I is skipped.
+// Uses a per-thread workspace.
 QcqpResult solve_qcqp(const QcqpProblem& problem, const double* x0, const QcqpSettings& settings);
+
+// The same with the caller's workspace and result (reused: no allocation for a repeated shape).
+void solve_qcqp(const QcqpProblem& problem, const double* x0, const QcqpSettings& settings,
+                QcqpWorkspace& ws, QcqpResult& result);
 
 }  // namespace pyiscc

@@ -57,7 +57,7 @@ class Solution:
         ``"total_latency"`` per outer iteration [s], and the blocks' own histories
         (``"offloading"``, ``"beamforming"``: one entry per outer iteration).
     outer_iterations : int
-        BCD rounds (0 for the fixed-beam baselines).
+        BCD rounds that ran both blocks (0 for the fixed-beam baselines).
     runtime_s : float
         Wall time of the solve [s].
     """
@@ -163,9 +163,9 @@ def _finish(network: Network, scheme: str, w, a, b, status: str, history: dict,
 
 
 def _fixed_beams(network: Network, scheme: str, w: NDArray[np.complex128], start: float,
-                 workers: int) -> Solution:
+                 workers: int, off_kw: dict) -> Solution:
     """DCET-MRT / DCET-MRS: Algorithm 1 on fixed beams that do not enforce (18e)."""
-    off = optimize_offloading(network, w, workers=workers)
+    off = optimize_offloading(network, w, workers=workers, **off_kw)
     status = "infeasible" if off.status == "infeasible" else "not_enforced"
     history = {"total_latency": np.array([off.objective]), "offloading": [off.history],
                "beamforming": []}
@@ -189,7 +189,8 @@ def _within_budget(network: Network, w: NDArray[np.complex128], a: NDArray, b: N
 
 def _bcd(network: Network, scheme: str, offload: Callable[[NDArray[np.complex128]], OffloadingResult],
          beamform: Callable[..., object], max_outer: int, tol: float, start: float) -> Solution:
-    """MRS start -> Algorithm 1 -> Algorithm 2 -> ... until the relative decrease of sum T < tol."""
+    """MRS start -> Algorithm 1 -> Algorithm 2 -> ... until Algorithm 1 returns the decisions of
+    the previous round, the relative decrease of sum T in a round is below tol, or max_outer."""
     w = max_sensing_beams(network)
     totals: list[float] = []
     off_hist: list[object] = []
@@ -200,6 +201,12 @@ def _bcd(network: Network, scheme: str, offload: Callable[[NDArray[np.complex128
     for outer in range(1, max_outer + 1):
         off = offload(w)
         off_hist.append(off.history)
+        if totals and np.array_equal(off.a, a) and np.array_equal(off.b, b):
+            # Block-coordinate fixed point: Algorithm 1 keeps the decisions for which Algorithm 2
+            # has just run to its own stopping rule, so another round would only continue
+            # Algorithm 2 on the same decisions.
+            status = "converged"
+            break
         if off.status == "infeasible":
             status = "infeasible"
             a, b = off.a, off.b
@@ -222,11 +229,12 @@ def _bcd(network: Network, scheme: str, offload: Callable[[NDArray[np.complex128
     history = {"total_latency": np.array(totals), "offloading": off_hist, "beamforming": bf_hist}
     if status != "infeasible" and best is not None:
         _, w, a, b = best
-    return _finish(network, scheme, w, a, b, status, history, outer, start)
+    return _finish(network, scheme, w, a, b, status, history, len(totals), start)
 
 
 def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, tol: float = 1e-3,
-          workers: int = 1) -> Solution:
+          workers: int = 1, offloading: dict | None = None,
+          beamforming: dict | None = None) -> Solution:
     """Jointly optimise offloading and ISAC beamforming with one of the paper's schemes.
 
     Parameters
@@ -239,13 +247,19 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
         beamforming problem), ``"et-iscc"`` (two-tier: no cloud), ``"local"`` (all local, MRS
         beams), ``"dcet-mrt"`` / ``"dcet-mrs"`` (Algorithm 1 on fixed MRT / MRS beams).
     max_outer : int
-        Cap on BCD rounds.
+        Cap on BCD rounds.  The BCD also stops when Algorithm 1 returns the same decisions as in
+        the previous round (a block-coordinate fixed point).
     tol : float
         Stop when the relative decrease of the total latency in one BCD round is below ``tol``
         (the default 1e-3 is 1 ms of the ~1 s total at Table III; the upload share a round can
         still improve is a few ms, see docs/algorithms.md).
     workers : int
         Threads for the per-BS steps inside each algorithm (results are identical for any value).
+    offloading : dict, optional
+        Extra keyword arguments of :func:`pyiscc.optimize_offloading` (e.g. ``{"rho": 0.5}``).
+    beamforming : dict, optional
+        Extra keyword arguments of :func:`pyiscc.optimize_beamforming` (``max_iter``, ``tol``;
+        also used by the centralised beamforming of ``ccet-iscc``).
 
     Returns
     -------
@@ -263,6 +277,14 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
     if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
 
+    off_kw = dict(offloading or {})
+    bf_kw = dict(beamforming or {})
+    for name, kw, allowed in (("offloading", off_kw, {"rho", "max_iter", "tol", "backend"}),
+                              ("beamforming", bf_kw, {"max_iter", "tol"})):
+        if set(kw) - allowed:
+            raise ValueError(f"{name}: unknown option(s) {sorted(set(kw) - allowed)}; "
+                             f"allowed: {sorted(allowed)}")
+
     if scheme == "local":
         L, K = network.n_bs, network.n_terminals
         zeros = np.zeros((L, K), dtype=np.int64)
@@ -270,15 +292,17 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
         history = {"total_latency": np.zeros(0), "offloading": [], "beamforming": []}
         return _finish(network, scheme, w, zeros, zeros, "not_enforced", history, 0, start)
     if scheme == "dcet-mrs":
-        return _fixed_beams(network, scheme, max_sensing_beams(network), start, workers)
+        return _fixed_beams(network, scheme, max_sensing_beams(network), start, workers, off_kw)
     if scheme == "dcet-mrt":
-        return _fixed_beams(network, scheme, max_ratio_beams(network), start, workers)
+        return _fixed_beams(network, scheme, max_ratio_beams(network), start, workers, off_kw)
     if scheme == "ccet-iscc":
         return _bcd(network, scheme, lambda w: optimal_offloading(network, w),
-                    lambda a, b, w0: optimize_beamforming_centralized(network, a, b, w0=w0),
+                    lambda a, b, w0: optimize_beamforming_centralized(network, a, b, w0=w0,
+                                                                      **bf_kw),
                     max_outer, tol, start)
     cloud = scheme == "dcet-iscc"
     return _bcd(network, scheme, lambda w: optimize_offloading(network, w, cloud=cloud,
-                                                               workers=workers),
-                lambda a, b, w0: optimize_beamforming(network, a, b, w0=w0, workers=workers),
+                                                               workers=workers, **off_kw),
+                lambda a, b, w0: optimize_beamforming(network, a, b, w0=w0, workers=workers,
+                                                      **bf_kw),
                 max_outer, tol, start)

@@ -113,6 +113,14 @@ def test_solve_is_deterministic_and_thread_safe():
         np.testing.assert_array_equal(a.w, c.w)
 
 
+def test_inner_options_reach_the_blocks():
+    net = pi.draw_network(seed=2)
+    short = pi.solve(net, beamforming={"max_iter": 3})
+    assert all(len(h) <= 4 for h in short.history["beamforming"])
+    full = pi.solve(net)
+    assert full.total_latency <= short.total_latency * (1 + 1e-9)
+
+
 def test_workers_give_identical_results():
     net = pi.draw_network(pi.Scenario(n_bs=4, n_terminals=12), seed=3)
     one, two = pi.solve(net, workers=1), pi.solve(net, workers=2)
@@ -142,6 +150,8 @@ def test_infeasible_drop_is_a_status():
 @pytest.mark.parametrize(("kwargs", "name"), [
     (dict(scheme="nope"), "scheme"), (dict(max_outer=0), "max_outer"),
     (dict(tol=-1.0), "tol"), (dict(workers=0), "workers"), (dict(max_outer=1.5), "max_outer"),
+    (dict(beamforming={"bogus": 1}), "beamforming"), (dict(offloading={"cloud": False}), "offloading"),
+    (dict(beamforming={"max_iter": -1}), "max_iter"),
 ])
 def test_bad_arguments(kwargs, name):
     net = pi.draw_network(seed=0)
