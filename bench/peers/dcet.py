@@ -2,8 +2,10 @@
 
 Same start (max-sensing beams at ``P_th - eta (f^L)^3``), same rounds (Algorithm 1 on the current
 beams, then Algorithm 2 warm from them on the new decisions, after scaling any beam that exceeds
-its new mode's power budget onto it), same stopping rule (relative decrease of the total latency
-below ``tol`` = 1e-3, or ``max_outer`` = 10 rounds) and the best feasible round is returned.
+its new mode's power budget onto it), same stopping rules (Algorithm 1 returns the decisions of
+the previous round: a block-coordinate fixed point; the relative decrease of the total latency in
+a round below ``tol`` = 1e-3; or ``max_outer`` = 10 rounds) and the best feasible round is
+returned.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class PeerSolution:
     status : str
         ``"converged"``, ``"max_iter"`` or ``"infeasible"``.
     outer_iterations : int
+        Rounds that ran both blocks.
     totals : list of float
         Total latency after each round [s].
     runtime_s : float
@@ -94,9 +97,11 @@ def peer_solve(network: pi.Network, *, max_outer: int = 10, tol: float = 1e-3) -
     totals: list[float] = []
     best = None
     status = "max_iter"
-    outer = 0
-    for outer in range(1, max_outer + 1):
+    for _ in range(max_outer):
         off = peer_offloading(network, w, local_step=step)
+        if totals and np.array_equal(off.a, a) and np.array_equal(off.b, b):
+            status = "converged"  # fixed point: Algorithm 2 already ran on these decisions
+            break
         if off.status == "infeasible":
             status, a, b = "infeasible", off.a, off.b
             break
@@ -114,5 +119,5 @@ def peer_solve(network: pi.Network, *, max_outer: int = 10, tol: float = 1e-3) -
             break
     if status != "infeasible" and best is not None:
         _, w, a, b = best
-    return PeerSolution(w, a, b, pi.evaluate(network, w, a, b), status, outer, totals,
+    return PeerSolution(w, a, b, pi.evaluate(network, w, a, b), status, len(totals), totals,
                         time.perf_counter() - start)
