@@ -19,6 +19,12 @@ double box_knapsack_projection(std::ptrdiff_t n, std::ptrdiff_t n_knapsack, cons
                                const double* lo, const double* hi, double capacity, double* x,
                                std::vector<std::pair<double, std::ptrdiff_t>>& events);
 
+// The same on the unit box (lo = 0, hi = 1, every entry in the knapsack): the ADMM's free
+// MEC entries; the search for mu starts from `guess` (any value; the answer does not depend on
+// it beyond rounding).
+double box_knapsack_unit(std::ptrdiff_t n, const double* t, double capacity, double* x,
+                         std::vector<std::pair<double, std::ptrdiff_t>>& events, double guess);
+
 // Global step (31)-(35): for every terminal k, the Euclidean projection of the free entries of
 // (v_a[:,k], v_b[:,k]) onto {lower_k <= sum_l (a_lk + b_lk) <= 1}, the non-free entries held at
 // their value in v (closed form: a shift of the free entries along the all-ones vector).
