@@ -55,7 +55,7 @@ struct AdmmSettings {
   double tol = 1e-6;      // absolute and relative tolerance of the residual test
   int workers = 1;        // threads for the per-BS local steps
   bool adapt_rho = true;  // residual balancing
-  int adapt_every = 10;   // rebalance at most every this many iterations
+  int adapt_every = 5;    // rebalance at most every this many iterations
   int adapt_until = 1000; // and only during the first this many iterations of a solve
   double alpha = 1.0;     // over-relaxation (1: the paper's plain ADMM)
   int recovery_iter = 10; // iteration cap of each warm re-solve of the recovery

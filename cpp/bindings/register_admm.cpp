@@ -145,7 +145,7 @@ void register_admm(py::module_& m) {
       py::arg("t_local"), py::arg("cost_mec"), py::arg("cost_cloud"), py::arg("capacity"),
       py::arg("min_offload"), py::arg("rho"), py::arg("max_iter"), py::arg("tol"),
       py::arg("workers") = 1, py::arg("local_step") = py::none(), py::arg("adapt_rho") = true,
-      py::arg("adapt_every") = 10, py::arg("adapt_until") = 1000, py::arg("alpha") = 1.0,
+      py::arg("adapt_every") = 5, py::arg("adapt_until") = 1000, py::arg("alpha") = 1.0,
       py::arg("recovery_iter") = 10,
       "Algorithm 1: ADMM on the relaxation (19) + binary recovery. local_step(l, t, lo, hi, "
       "capacity) -> x (2K,) replaces the exact local step (serial). -> dict.");
