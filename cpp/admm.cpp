@@ -26,8 +26,6 @@ constexpr double kBalance = 10.0;
 constexpr double kRhoStep = 2.0;
 constexpr int kMaxImprovementPasses = 1000;
 constexpr std::ptrdiff_t kInflationShare = 8;
-// Newton passes of the knapsack multiplier search before the breakpoint walk takes over.
-constexpr int kNewtonPasses = 12;
 
 inline double clamp(double v, double lo, double hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
@@ -352,7 +350,7 @@ namespace {
 template <class Lo, class Hi>
 double knapsack_search(std::ptrdiff_t n_knapsack, const double* t, Lo lo, Hi hi, double capacity,
                        double* x, std::vector<std::pair<double, std::ptrdiff_t>>& events,
-                       double guess) {
+                       double guess, int newton_passes) {
   double s0 = 0.0, s_lo = 0.0;
   for (std::ptrdiff_t i = 0; i < n_knapsack; ++i) {
     x[i] = clamp(t[i], lo(i), hi(i));
@@ -373,11 +371,11 @@ double knapsack_search(std::ptrdiff_t n_knapsack, const double* t, Lo lo, Hi hi,
   // previous iteration's multiplier, usually a step or two away): each pass classifies every
   // entry at mu, which gives the linear piece of S around mu and its ends; the root of the piece
   // is the answer when it lies on the piece.  Safeguarded by the bracket of the values seen;
-  // after kNewtonPasses the exact breakpoint walk below takes over.
+  // after `newton_passes` the exact breakpoint walk below takes over.
   {
     double mu_lo = 0.0, mu_hi = kInf;  // S(mu_lo) > capacity >= S(mu_hi)
     double mu = guess > 0.0 && std::isfinite(guess) ? guess : 0.0;
-    for (int pass = 0; pass < kNewtonPasses; ++pass) {
+    for (int pass = 0; pass < newton_passes; ++pass) {
       double sum = 0.0, piece_lo = 0.0, piece_hi = kInf;
       std::ptrdiff_t n_free = 0;
       for (std::ptrdiff_t i = 0; i < n_knapsack; ++i) {
@@ -461,18 +459,19 @@ double knapsack_search(std::ptrdiff_t n_knapsack, const double* t, Lo lo, Hi hi,
 
 double box_knapsack_projection(std::ptrdiff_t n, std::ptrdiff_t n_knapsack, const double* t,
                                const double* lo, const double* hi, double capacity, double* x,
-                               std::vector<std::pair<double, std::ptrdiff_t>>& events) {
+                               std::vector<std::pair<double, std::ptrdiff_t>>& events,
+                               double guess, int newton_passes) {
   for (std::ptrdiff_t i = n_knapsack; i < n; ++i) x[i] = clamp(t[i], lo[i], hi[i]);
   return knapsack_search(
       n_knapsack, t, [lo](std::ptrdiff_t i) { return lo[i]; },
-      [hi](std::ptrdiff_t i) { return hi[i]; }, capacity, x, events, 0.0);
+      [hi](std::ptrdiff_t i) { return hi[i]; }, capacity, x, events, guess, newton_passes);
 }
 
 double box_knapsack_unit(std::ptrdiff_t n, const double* t, double capacity, double* x,
                          std::vector<std::pair<double, std::ptrdiff_t>>& events, double guess) {
   return knapsack_search(
       n, t, [](std::ptrdiff_t) { return 0.0; }, [](std::ptrdiff_t) { return 1.0; }, capacity, x,
-      events, guess);
+      events, guess, kNewtonPasses);
 }
 
 void global_step(std::ptrdiff_t L, std::ptrdiff_t K, const double* v_a, const double* v_b,
