@@ -10,14 +10,26 @@
 
 namespace pyiscc {
 
+// Newton passes of the knapsack multiplier search before the breakpoint walk takes over.
+constexpr int kNewtonPasses = 12;
+
 // Local step (29) in canonical form: x = argmin 1/2 ||x - t||^2 subject to lo <= x <= hi and
 // sum_{i < n_knapsack} x_i <= capacity (the entries from n_knapsack on only have the box).
-// Exact: breakpoint search on the knapsack multiplier, O(n log n).  `events` is scratch space.
-// Returns the multiplier mu >= 0 (x_i = clip(t_i - mu, lo_i, hi_i) on the knapsack entries);
-// +inf when sum lo > capacity (then x = lo there).
+// Exact: safeguarded Newton on the knapsack multiplier from `guess` (O(n) a pass, a few passes
+// from a good guess), then if needed a walk down the breakpoints (O(n + j log n) for the j
+// breakpoints above the answer).  `events` is scratch space.  Returns the multiplier mu >= 0
+// (x_i = clip(t_i - mu, lo_i, hi_i) on the knapsack entries); +inf when sum lo > capacity
+// (then x = lo there).  The answer does not depend on guess or newton_passes beyond rounding.
 double box_knapsack_projection(std::ptrdiff_t n, std::ptrdiff_t n_knapsack, const double* t,
                                const double* lo, const double* hi, double capacity, double* x,
-                               std::vector<std::pair<double, std::ptrdiff_t>>& events);
+                               std::vector<std::pair<double, std::ptrdiff_t>>& events,
+                               double guess = 0.0, int newton_passes = kNewtonPasses);
+
+// The same on the unit box (lo = 0, hi = 1, every entry in the knapsack): the ADMM's free
+// MEC entries; the search for mu starts from `guess` (any value; the answer does not depend on
+// it beyond rounding).
+double box_knapsack_unit(std::ptrdiff_t n, const double* t, double capacity, double* x,
+                         std::vector<std::pair<double, std::ptrdiff_t>>& events, double guess);
 
 // Global step (31)-(35): for every terminal k, the Euclidean projection of the free entries of
 // (v_a[:,k], v_b[:,k]) onto {lower_k <= sum_l (a_lk + b_lk) <= 1}, the non-free entries held at
@@ -49,7 +61,7 @@ struct AdmmSettings {
   double tol = 1e-6;      // absolute and relative tolerance of the residual test
   int workers = 1;        // threads for the per-BS local steps
   bool adapt_rho = true;  // residual balancing
-  int adapt_every = 10;   // rebalance at most every this many iterations
+  int adapt_every = 5;    // rebalance at most every this many iterations
   int adapt_until = 1000; // and only during the first this many iterations of a solve
   double alpha = 1.0;     // over-relaxation (1: the paper's plain ADMM)
   int recovery_iter = 10; // iteration cap of each warm re-solve of the recovery

@@ -209,25 +209,32 @@ def offloading_problem(network: Network, w: ArrayLike, *, cloud: bool = True) ->
         raise ValueError(f"network must be a Network, got {type(network).__name__}")
     w = check_beams(network, w)
     t_local, t_mec, t_cloud = mode_latencies(network, w)
-    with np.errstate(invalid="ignore"):
+    if np.isfinite(t_local).all():  # the usual case: inf - finite = inf, no NaN to clean up
         cost_mec = t_mec - t_local
-        cost_cloud = t_cloud - t_local if cloud else np.full_like(t_cloud, np.inf)
-    cost_mec[~np.isfinite(cost_mec)] = np.inf
-    cost_cloud[~np.isfinite(cost_cloud)] = np.inf
+        cost_cloud = t_cloud - t_local if cloud else np.full(t_cloud.shape, np.inf)
+    else:
+        with np.errstate(invalid="ignore"):
+            cost_mec = t_mec - t_local
+            cost_cloud = t_cloud - t_local if cloud else np.full_like(t_cloud, np.inf)
+        cost_mec[~np.isfinite(cost_mec)] = np.inf
+        cost_cloud[~np.isfinite(cost_cloud)] = np.inf
     sc = network.scenario
     capacity = np.full(network.n_bs, sc.mec_capacity_hz / sc.cpu_mec_hz)
 
-    tx = np.einsum("kn,kn->k", w.real, w.real) + np.einsum("kn,kn->k", w.imag, w.imag)
+    tx = np.square(w.view(np.float64)).sum(axis=1)        # ||w_k||^2, w is C-contiguous
     budget = network.max_power_w * (1.0 + FEASIBILITY_RTOL)
     local_power = network.local_cpu_power_w
     infeasible = tx > budget
-    s_min = np.full(network.n_terminals, -np.inf)
     pos = local_power > 0.0
-    s_min[pos] = 1.0 - (budget[pos] - tx[pos]) / local_power[pos]
+    if pos.all():
+        s_min = 1.0 - (budget - tx) / local_power
+    else:
+        s_min = np.full(network.n_terminals, -np.inf)
+        s_min[pos] = 1.0 - (budget[pos] - tx[pos]) / local_power[pos]
     s_min[s_min <= 0.0] = -np.inf
     s_min[infeasible] = 1.0
     return OffloadingProblem(t_local, cost_mec, cost_cloud, capacity, s_min,
-                             tuple(int(k) for k in np.flatnonzero(infeasible)))
+                             tuple(np.flatnonzero(infeasible).tolist()))
 
 
 def _readonly(*arrays: NDArray[Any]) -> None:
@@ -411,20 +418,28 @@ def optimize_offloading(network: Network, w: ArrayLike, *, cloud: bool = True,
         cannot meet (18d) (``infeasible_terminals``; decisions are still returned for all).
     """
     _check_settings(backend, rho, max_iter, tol, workers)
-    return solve_admm(offloading_problem(network, w, cloud=cloud), backend=backend, rho=rho,
-                      max_iter=max_iter, tol=tol, workers=workers)
+    return _solve_admm(offloading_problem(network, w, cloud=cloud), backend, rho, max_iter, tol,
+                       workers)
 
 
 def solve_admm(prob: OffloadingProblem, *, backend: str = "exact", rho: float = 1.0,
                max_iter: int = 1000, tol: float = 1e-6, workers: int = 1) -> OffloadingResult:
     """Algorithm 1 on a prepared problem (see :func:`optimize_offloading`)."""
     _check_settings(backend, rho, max_iter, tol, workers)
+    return _solve_admm(prob, backend, rho, max_iter, tol, workers)
+
+
+def _solve_admm(prob: OffloadingProblem, backend: str, rho: float, max_iter: int, tol: float,
+                workers: int) -> OffloadingResult:
     K = prob.t_local.shape[0]
     local_step = OsqpLocalStep(K) if backend == "osqp" else None
     out = _core.solve_offloading(prob.t_local, prob.cost_mec, prob.cost_cloud, prob.capacity,
                                  prob.min_offload, float(rho), int(max_iter), float(tol),
                                  int(workers), local_step)
-    infeasible = tuple(sorted(set(prob.infeasible_terminals) | {int(k) for k in out["unplaced"]}))
+    unplaced = out["unplaced"]
+    infeasible = prob.infeasible_terminals
+    if unplaced.size:
+        infeasible = tuple(sorted(set(infeasible) | set(unplaced.tolist())))
     status = "infeasible" if infeasible else out["status"]
     history = AdmmHistory(out["history_objective"], out["history_primal"], out["history_dual"],
                           out["history_rho"])

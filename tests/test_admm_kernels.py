@@ -128,3 +128,44 @@ def test_global_step_kkt(seed):
             assert abs(total - 1.0) <= GLOBAL_KKT_ATOL
         elif nu > GLOBAL_KKT_ATOL:      # multiplier of the power bound: active
             assert abs(total - lower[k]) <= GLOBAL_KKT_ATOL
+
+
+@pytest.mark.parametrize("seed", range(50))
+def test_local_step_search_does_not_depend_on_its_start(seed):
+    """The Newton search from any guess, and the breakpoint walk alone (newton_passes=0), give
+    the same projection (the ADMM starts from the previous iteration's multiplier)."""
+    rng = np.random.default_rng(1000 + seed)
+    K = int(rng.integers(1, 60))
+    t, lo, hi, cap = random_local_step(rng, K)
+    x, mu = _core.box_knapsack_projection(t, lo, hi, cap, K)
+    for kwargs in ({"newton_passes": 0}, {"newton_passes": 1}, {"guess": rng.uniform(0, 3)},
+                   {"guess": 1e6}, {"guess": -1.0}, {"guess": np.inf}):
+        x2, mu2 = _core.box_knapsack_projection(t, lo, hi, cap, K, **kwargs)
+        np.testing.assert_allclose(x2, x, rtol=0, atol=1e-12, err_msg=str(kwargs))
+        if np.isfinite(mu):
+            np.testing.assert_allclose(mu2, mu, rtol=0, atol=1e-12, err_msg=str(kwargs))
+
+
+@pytest.mark.parametrize("newton_passes", [0, 2, 12])
+def test_local_step_many_breakpoints(newton_passes):
+    """20,000 evenly spread breakpoints: the walk alone (0), Newton cut short then the walk (2),
+    and Newton (12) all meet the KKT conditions and match a bisection on S(mu)."""
+    n = 20000
+    t = np.linspace(-1.0, 3.0, n)
+    lo, hi = np.zeros(n), np.ones(n)
+    cap = 2.5
+    x, mu = _core.box_knapsack_projection(t, lo, hi, cap, newton_passes=newton_passes)
+    lo_mu, hi_mu = 0.0, 3.0
+    for _ in range(200):
+        mid = 0.5 * (lo_mu + hi_mu)
+        lo_mu, hi_mu = (mid, hi_mu) if np.clip(t - mid, 0, 1).sum() > cap else (lo_mu, mid)
+    np.testing.assert_allclose(mu, lo_mu, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(x, np.clip(t - mu, 0, 1), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(x.sum(), cap, rtol=0, atol=1e-9)
+
+
+def test_local_step_rejects_bad_search_settings():
+    with pytest.raises(ValueError, match="guess"):
+        _core.box_knapsack_projection([0.5], [0.0], [1.0], 0.2, guess=np.nan)
+    with pytest.raises(ValueError, match="newton_passes"):
+        _core.box_knapsack_projection([0.5], [0.0], [1.0], 0.2, newton_passes=-1)

@@ -196,6 +196,45 @@ def test_max_iter_status_still_feasible():
     assert_meets_18a_to_18d(net, w, res)
 
 
+def synthetic_problem(L, K, seed):
+    """Table III tasks and CPUs, lognormal uplink rates around 100 Mbit/s, 3 MEC slots per BS:
+    many terminals compete for few MEC slots (the shape of bench/test_bench_offloading.py's
+    K=1000, L=50 instance)."""
+    from pyiscc.offloading import OffloadingProblem
+
+    rng = np.random.default_rng(seed)
+    sc = pi.Scenario()
+    Z, beta = sc.task_bits, sc.cycles_per_bit
+    t_local = np.full(K, beta * Z / sc.cpu_local_hz)
+    upload = Z / rng.lognormal(np.log(1e8), 1.0, (L, K))
+    t_mec = upload + beta * Z / sc.cpu_mec_hz
+    t_cloud = upload + Z / sc.backhaul_bps + beta * Z / sc.cpu_cloud_hz
+    return OffloadingProblem(t_local, t_mec - t_local, t_cloud - t_local,
+                             np.full(L, sc.mec_slots), np.full(K, -np.inf))
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_many_terminals_per_mec_slot(seed):
+    """L=10, K=200: the relaxation converges to the LP optimum, the binary decision is the MILP
+    optimum, threads change nothing, and modes dearer than the terminal's best cloud mode
+    (dominated: never in an optimum) stay at 0."""
+    from pyiscc.offloading import solve_admm, solve_milp
+
+    prob = synthetic_problem(10, 200, seed)
+    res = solve_admm(prob)
+    assert res.status == "optimal"
+    np.testing.assert_allclose(res.relaxed_objective, lp_relaxation(prob), rtol=RELAXATION_RTOL)
+    np.testing.assert_allclose(res.objective, solve_milp(prob).objective, rtol=OBJECTIVE_RTOL)
+    best_cloud = np.minimum(prob.cost_cloud.min(axis=0), 0.0)
+    assert (res.relaxed_a[prob.cost_mec > best_cloud] == 0.0).all()
+    assert (res.relaxed_b[prob.cost_cloud > best_cloud] == 0.0).all()
+    threaded = solve_admm(prob, workers=2)
+    for name in ("a", "b", "relaxed_a", "relaxed_b"):
+        np.testing.assert_array_equal(getattr(threaded, name), getattr(res, name))
+    np.testing.assert_array_equal(threaded.history.primal_residual, res.history.primal_residual)
+    assert threaded.objective == res.objective
+
+
 # ---------------------------------------------------------------- edge cases
 
 @pytest.mark.parametrize("solver", ["admm", "milp"])

@@ -30,7 +30,7 @@ void register_admm(py::module_& m) {
   m.def(
       "box_knapsack_projection",
       [](const py::object& t_obj, const py::object& lo_obj, const py::object& hi_obj,
-         double capacity, py::ssize_t n_knapsack) {
+         double capacity, py::ssize_t n_knapsack, double guess, int newton_passes) {
         auto t = checked<double>(t_obj, "t", {-1});
         const py::ssize_t n = t.shape(0);
         auto lo = checked<double>(lo_obj, "lo", {n});
@@ -39,6 +39,8 @@ void register_admm(py::module_& m) {
         if (n_knapsack > n) throw py::value_error("n_knapsack: must be <= len(t)");
         if (!(capacity >= 0.0) || !std::isfinite(capacity))
           throw py::value_error("capacity: must be finite and >= 0");
+        if (std::isnan(guess)) throw py::value_error("guess: must not be NaN");
+        if (newton_passes < 0) throw py::value_error("newton_passes: must be >= 0");
         for (py::ssize_t i = 0; i < n; ++i)
           if (!(lo.data()[i] <= hi.data()[i])) throw py::value_error("lo, hi: need lo <= hi");
         auto x = empty<double>({n});
@@ -47,13 +49,15 @@ void register_admm(py::module_& m) {
           py::gil_scoped_release release;  // safe: plain buffers, no Python objects touched
           std::vector<std::pair<double, std::ptrdiff_t>> events;
           mu = box_knapsack_projection(n, n_knapsack, t.data(), lo.data(), hi.data(), capacity,
-                                       x.mutable_data(), events);
+                                       x.mutable_data(), events, guess, newton_passes);
         }
         return py::make_tuple(x, mu);
       },
       py::arg("t"), py::arg("lo"), py::arg("hi"), py::arg("capacity"), py::arg("n_knapsack") = -1,
+      py::kw_only(), py::arg("guess") = 0.0, py::arg("newton_passes") = kNewtonPasses,
       "Local step (29) in canonical form: argmin 1/2||x - t||^2 s.t. lo <= x <= hi, "
-      "sum(x[:n_knapsack]) <= capacity. -> (x (n,), multiplier mu).");
+      "sum(x[:n_knapsack]) <= capacity. -> (x (n,), multiplier mu). guess: start of the "
+      "multiplier search; newton_passes: before the breakpoint walk (0: walk only).");
 
   m.def(
       "admm_global_step",
@@ -145,7 +149,7 @@ void register_admm(py::module_& m) {
       py::arg("t_local"), py::arg("cost_mec"), py::arg("cost_cloud"), py::arg("capacity"),
       py::arg("min_offload"), py::arg("rho"), py::arg("max_iter"), py::arg("tol"),
       py::arg("workers") = 1, py::arg("local_step") = py::none(), py::arg("adapt_rho") = true,
-      py::arg("adapt_every") = 10, py::arg("adapt_until") = 1000, py::arg("alpha") = 1.0,
+      py::arg("adapt_every") = 5, py::arg("adapt_until") = 1000, py::arg("alpha") = 1.0,
       py::arg("recovery_iter") = 10,
       "Algorithm 1: ADMM on the relaxation (19) + binary recovery. local_step(l, t, lo, hi, "
       "capacity) -> x (2K,) replaces the exact local step (serial). -> dict.");

@@ -109,8 +109,9 @@ def test_reproduce_writes_figures_and_report(tmp_path, monkeypatch, tiny):
     assert args.func(args) == 2
 
 
-def test_module_entry_point_help():
+def test_module_entry_point_help(tmp_path):
+    # cwd elsewhere: from a checkout, `python -m` would import the source tree (no _core)
     res = subprocess.run([sys.executable, "-m", "pyiscc.experiments", "reproduce", "--help"],
-                         capture_output=True, text=True, timeout=60)
+                         capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert res.returncode == 0
     assert "--dask-local" in res.stdout and "--figures" in res.stdout
