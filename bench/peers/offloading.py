@@ -1,8 +1,10 @@
 """Peer Algorithm 1: offloading for fixed beams by consensus ADMM, local step (29) in CVXPY.
 
 The same procedure as ``pyiscc.optimize_offloading`` (docs/algorithms.md, "Algorithm 1"): costs
-scaled by their largest finite magnitude, rho = 1 with residual balancing (x2 / /2 every 10
-iterations during the first 1,000 when one residual exceeds 10x the other), Boyd's stopping
+scaled by their largest finite magnitude, dominated modes held at 0 (dearer than the terminal's
+best cloud mode, or than local execution when (18d) sets no bound), rho = 1 with residual
+balancing (x2 / /2 every 5 iterations during the first 1,000 when one residual exceeds 10x the
+other), Boyd's stopping
 test with tol = 1e-6 absolute and relative, then relaxation-and-inflation recovery (warm
 re-solves of at most 10 iterations on the tightened problem), feasibility repair and 1-exchange
 improvement.  Written from the description in NumPy, with the local step as a parametrised CVXPY
@@ -26,7 +28,7 @@ __all__ = ["LocalStepCvxpy", "PeerOffloading", "peer_offloading"]
 
 INTEGRAL_GAP = 1e-3      # a relaxed choice this close to 1 is already integral
 BALANCE, RHO_STEP = 10.0, 2.0
-ADAPT_EVERY, ADAPT_UNTIL = 10, 1000
+ADAPT_EVERY, ADAPT_UNTIL = 5, 1000
 RECOVERY_ITER = 10
 INFLATION_SHARE = 8
 MAX_IMPROVEMENT_PASSES = 1000
@@ -233,8 +235,15 @@ def peer_offloading(network: pi.Network, w: NDArray[np.complex128], *, cloud: bo
     scale = scale if scale > 0 else 1.0
     t_local_sum = float(t_local.sum())
 
+    # Dominated modes are 0 in every optimum (moving their share to the best cloud mode, or to
+    # local execution when (18d) allows it, is feasible and strictly better): held at 0.
+    fallback = np.where(s_min > 0, np.inf, 0.0)
+    fallback = np.minimum(fallback, np.where(ok_b, cost_cloud, np.inf).min(axis=0))
+    hi_a = (ok_a & ~(cost_a0 > fallback)).astype(float)
+    hi_b = (ok_b & ~(cost_b0 > fallback)).astype(float)
+
     step = local_step if local_step is not None else LocalStepCvxpy(K)
-    st = _Admm(cost_a0 / scale, cost_b0 / scale, ok_a.astype(float), ok_b.astype(float),
+    st = _Admm(cost_a0 / scale, cost_b0 / scale, hi_a, hi_b,
                capacity.copy(), np.where(s_min > 0, s_min, -np.inf), step, float(rho))
     iterations, converged = st.run(max_iter, tol)
     relaxed_a, relaxed_b = st.a.copy(), st.b.copy()
