@@ -170,6 +170,16 @@ class Stepper {
       subproblem_template(in, k, problems_[static_cast<std::size_t>(k)], caps_[static_cast<std::size_t>(k)]);
   }
 
+  // A sub-problem that stalls at max_iter on a degenerate optimum (all caps active, sensing
+  // nearly so) still returns a checked point; it replaces w~_k when it meets every constraint in
+  // original units (so Lemma 2 keeps holding) and its objective is at least that of w~_k.
+  static bool improves_feasibly(const QcqpProblem& p, const QcqpResult& res, const RVector& y0) {
+    if (res.status != QcqpStatus::max_iter || res.x.size() != y0.size()) return false;
+    if (!(res.primal_residual <= 1e-12)) return false;
+    const double kept = p.q.dot(y0) - y0.dot(p.P * y0);
+    return res.objective >= kept;
+  }
+
   // One Jacobi iteration from w (state st) into w_next; returns the failed sub-problems.
   int step(const IterationState& st, const cdouble* w, const QcqpSettings& qcqp, cdouble* w_next) {
     const Dims& d = in_.dims;
@@ -188,10 +198,10 @@ class Stepper {
         fill_subproblem(in_, st, w, k, caps_[uk], problems_[uk]);
         y0 = scaled_start(in_, w, k);
         solve_qcqp(problems_[uk], y0.data(), qcqp, ws, res);
-        if (res.status == QcqpStatus::optimal)
+        if (res.status == QcqpStatus::optimal || improves_feasibly(problems_[uk], res, y0))
           write_back(in_, res.x, k, w_next);
-        else
-          failed_[uk] = 1;  // keep w~_k: feasible for every constraint
+        if (res.status != QcqpStatus::optimal)
+          failed_[uk] = 1;  // counted; w~_k kept unless the returned point is feasible and better
       }
     };
     if (nworkers_ == 1) {
