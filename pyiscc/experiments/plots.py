@@ -89,7 +89,12 @@ def plot_figure(spec: FigureSpec, summary: pd.DataFrame, out_dir: str | PathLike
     if spec.log_y:
         ax.set_yscale("log")
     ax.grid(True, alpha=0.3)
-    if len(series_values) * len(schemes) > 1:
+    n_curves = len(series_values) * len(schemes)
+    if n_curves > 3:
+        # many curves: the legend goes beside the axes so it never hides one
+        fig.set_size_inches(9.2, 4.8)
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside right upper", fontsize="small")
+    elif n_curves > 1:
         ax.legend(fontsize="small")
     n_trials = int(summary["n_trials"].sum())
     n_inf = int(summary["n_infeasible"].sum())
