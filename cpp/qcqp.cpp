@@ -667,8 +667,8 @@ void block_eval(const BlockData& d, const RVector& x, RVector& g, RMatrix* JT, R
 // leaving the capacitance matrix N_C = W_C^{-1} + J_CB H_B'^{-1} J_CB^T (mc x mc, positive
 // definite) and, with tail variables, the r x r Schur complement H_T' + J_CT^T N_C^{-1} J_CT.
 // Huge weights stay as tiny diagonal entries 1/w of N_C: never folded, as in the dense
-// augmented system.  One step of iterative refinement on the full system guards the elimination
-// against ill-conditioned blocks.
+// augmented system.  Iterative refinement on the full system guards the elimination against
+// ill-conditioned blocks.
 class BlockOps {
  public:
   BlockOps(const BlockData& d, QcqpWorkspace& ws) : d_(d), f_(block_factor(ws)) {}
@@ -776,20 +776,31 @@ class BlockOps {
     f_.rhs = -rd;
     f_.rhs.noalias() -= JT * f_.ef;
     solve_once(f_.rhs, f_.rz, dx, f_.dzc);
-    // One step of iterative refinement on [H' J_C^T; J_C -diag(cdiag)].
-    residual(JT, dx, f_.dzc, f_.rhs, f_.rz, f_.res_x, f_.res_z);
-    solve_once(f_.res_x, f_.res_z, f_.ddx, f_.ddz);
-    dx += f_.ddx;
-    f_.dzc += f_.ddz;
+    // Iterative refinement on [H' J_C^T; J_C -diag(cdiag)]: the elimination through the block
+    // factors loses accuracy when a block of H' is ill-conditioned (phase I: 2e-8 I plus low-rank
+    // terms); a few steps, each kept only while the residual falls by at least half.
+    double rn = residual(JT, dx, f_.dzc, f_.rhs, f_.rz, f_.res_x, f_.res_z);
+    for (int step = 0; step < 4 && rn > 0.0; ++step) {
+      solve_once(f_.res_x, f_.res_z, f_.ddx, f_.ddz);
+      f_.ddx += dx;
+      f_.ddz += f_.dzc;
+      const double rn_new = residual(JT, f_.ddx, f_.ddz, f_.rhs, f_.rz, f_.res_x, f_.res_z);
+      if (!(rn_new < rn)) break;
+      dx.swap(f_.ddx);
+      f_.dzc.swap(f_.ddz);
+      if (rn_new > 0.5 * rn) break;
+      rn = rn_new;
+    }
     Jdx.noalias() = JT.transpose() * dx;
     dz = w.cwiseProduct(Jdx) + e;
     for (std::ptrdiff_t t = 0; t < mc; ++t) {
       const std::ptrdiff_t i = f_.cap[static_cast<std::size_t>(t)];
       dz[i] = f_.dzc[t];
-      // J_i dx as the Newton equation of the row gives it, not as the product: the step needs
-      // ds_i = -rp_i - J_i dx to within s_i, and for large w_i (s_i -> 0) the product carries
-      // the block elimination's rounding (cond(H_B) eps), the equation only error(dz_i) / w_i.
-      if (w[i] > 1.0) Jdx[i] = f_.cdiag[t] * dz[i] - e[i] / w[i];
+      // For the rows the dense path would augment (w_i > kAugmentAbove, s_i -> 0), J_i dx as the
+      // row's Newton equation gives it rather than as the product: the step needs
+      // ds_i = -rp_i - J_i dx to within s_i, and the product carries the block elimination's
+      // rounding (seen: phase I stalling at a zero step on degenerate infeasible problems).
+      if (w[i] > kAugmentAbove) Jdx[i] = f_.cdiag[t] * dz[i] - e[i] / w[i];
     }
   }
 
@@ -847,8 +858,8 @@ class BlockOps {
   }
 
   // [rx; rz] - [H' J_C^T; J_C -diag(cdiag)] [dx; dz_C].
-  void residual(const RMatrix& JT, const RVector& dx, const RVector& dzc, const RVector& rx,
-                const RVector& rz, RVector& res_x, RVector& res_z) {
+  double residual(const RMatrix& JT, const RVector& dx, const RVector& dzc, const RVector& rx,
+                  const RVector& rz, RVector& res_x, RVector& res_z) {
     const std::ptrdiff_t nb = d_.nb, K = d_.K, r = d_.r, nB = K * nb;
     const auto mc = static_cast<std::ptrdiff_t>(f_.cap.size());
     res_x = rx;
@@ -862,6 +873,7 @@ class BlockOps {
       res_x.noalias() -= dzc[t] * JT.col(i);
       res_z[t] = rz[t] - JT.col(i).dot(dx) + f_.cdiag[t] * dzc[t];
     }
+    return std::max(res_x.lpNorm<Eigen::Infinity>(), mc ? res_z.lpNorm<Eigen::Infinity>() : 0.0);
   }
 
   const BlockData& d_;

@@ -178,9 +178,11 @@ def test_bad_input(change, match):
 
 # --- The block-structured path (block_size=...) -------------------------------------------------
 
-#: (K, nb, m, tail): the CCET-ISCC joint shape at K = 9, N = 8, and two shapes with tail variables
-#: (the feasibility phase of Algorithm 2 has one: t).
-BLOCK_SHAPES = {"joint": (9, 16, 18, 0), "tail1": (5, 4, 9, 1), "tail2": (12, 6, 20, 2)}
+#: (K, nb, m, tail): the CCET-ISCC joint shape at K = 9, N = 8, and shapes with tail variables
+#: (the feasibility phase of Algorithm 2 has one: t); "wide": many coupling rows, whose infeasible
+#: instances stalled phase I before the refinement loop and the augmented-row J dx.
+BLOCK_SHAPES = {"joint": (9, 16, 18, 0), "tail1": (5, 4, 9, 1), "tail2": (12, 6, 20, 2),
+                "wide": (30, 4, 70, 1)}
 
 
 def random_block_instance(seed: int, K: int, nb: int, m: int, kind: str, tail: int = 0):
