@@ -616,7 +616,7 @@ void scale_problem(const BlockQcqpProblem& p, BlockData& d) {
   d.AT.resize(r, m * r);
   for (std::ptrdiff_t i = 0; i < m; ++i) {
     const auto Ai = p.A.middleCols(i * K * nb, K * nb);
-    double s = std::max(std::abs(p.c[i]), m ? p.B.row(i).cwiseAbs().maxCoeff() : 0.0);
+    double s = std::max(std::abs(p.c[i]), p.B.row(i).cwiseAbs().maxCoeff());
     if (Ai.size()) s = std::max(s, Ai.cwiseAbs().maxCoeff());
     if (r > 0) s = std::max(s, p.A_tail.middleCols(i * r, r).cwiseAbs().maxCoeff());
     s = s > 0.0 ? 1.0 / s : 1.0;
@@ -887,11 +887,10 @@ class BlockOps {
 };
 
 // Phase I of the block problem (as phase_one): one more tail variable t.
-CoreResult phase_one(const BlockQcqpProblem& pr, const RVector& x0, int max_iter, double tol,
+CoreResult phase_one(const BlockQcqpProblem&, const RVector& x0, int max_iter, double tol,
                      QcqpWorkspace& ws) {
-  const BlockData& d = *ws.bdata;
+  const BlockData& d = *ws.bdata;  // the scaled problem (prepare())
   const std::ptrdiff_t nb = d.nb, K = d.K, r = d.r, n = d.n, m = d.m, r1 = r + 1;
-  (void)pr;
   constexpr double eps = 1e-8;
   QcqpWorkspace& pw = ws.phase1 ? *ws.phase1 : *(ws.phase1 = std::make_unique<QcqpWorkspace>());
   if (!pw.bdata) pw.bdata = std::make_unique<BlockData>();
