@@ -82,18 +82,28 @@ bool cholesky_lower(double* L, std::ptrdiff_t n) {
   return true;
 }
 
-// x <- (L L^T)^{-1} x with the factor of cholesky_lower.
-void cholesky_solve(const double* PYISCC_RESTRICT L, double* PYISCC_RESTRICT x, std::ptrdiff_t n) {
-  for (std::ptrdiff_t j = 0; j < n; ++j) {  // L y = x
+// x <- L^{-1} x with the factor of cholesky_lower.
+inline void forward_solve(const double* PYISCC_RESTRICT L, double* PYISCC_RESTRICT x, std::ptrdiff_t n) {
+  for (std::ptrdiff_t j = 0; j < n; ++j) {
     const double* cj = L + j * n;
     const double yj = x[j] / cj[j];
     x[j] = yj;
     for (std::ptrdiff_t i = j + 1; i < n; ++i) x[i] -= yj * cj[i];
   }
-  for (std::ptrdiff_t j = n - 1; j >= 0; --j) {  // L^T x = y
+}
+
+// x <- L^{-T} x with the factor of cholesky_lower.
+inline void backward_solve(const double* PYISCC_RESTRICT L, double* PYISCC_RESTRICT x, std::ptrdiff_t n) {
+  for (std::ptrdiff_t j = n - 1; j >= 0; --j) {
     const double* cj = L + j * n;
     x[j] = (x[j] - dot(cj + j + 1, x + j + 1, n - j - 1)) / cj[j];
   }
+}
+
+// x <- (L L^T)^{-1} x with the factor of cholesky_lower.
+void cholesky_solve(const double* PYISCC_RESTRICT L, double* PYISCC_RESTRICT x, std::ptrdiff_t n) {
+  forward_solve(L, x, n);
+  backward_solve(L, x, n);
 }
 
 // The problem as the interior-point method sees it, scaled:  P_s = obj_scale P,
@@ -160,42 +170,163 @@ struct CoreResult {
   bool broke = false;  // factorisation failed / non-finite numbers
 };
 
+// The dense Newton system of interior_point: reduced matrix 2 P + 2 sum z_i A_i + J^T W J
+// (Cholesky), constraints with weights above kAugmentAbove in an augmented system (LU).
+class DenseOps {
+ public:
+  DenseOps(const View& v, QcqpWorkspace& ws)
+      : v_(v), ws_(ws), n_(v.n), m_(v.m), nblocks_(v.T->cols() / v.n), small_(v.n <= kSmallOrder) {
+    ws.TX.resize(v.R->rows());
+    ws.coef.resize(nblocks_);
+    ws.KKT.resize(n_, n_);
+    if (small_) ws.Lf.resize(n_, n_);
+  }
+  std::ptrdiff_t n() const { return n_; }
+  std::ptrdiff_t m() const { return m_; }
+  const RVector& q() const { return *v_.q; }
+
+  // g(x), optionally the gradients as columns of JT, and Px2 = 2 P_s x.
+  void eval(const RVector& x, RVector& g, RMatrix* JT, RVector& Px2) {
+    constraints(v_, x, g, JT, ws_.TX);
+    Px2 = 2.0 * ws_.TX.head(n_);
+  }
+
+  // Forms and factors the Newton matrix at multipliers z, weights w = z / s; false: broke.
+  bool factor(const RVector& z, const RVector& w, const RMatrix& JT) {
+    RMatrix& KKT = ws_.KKT;
+    // Lower triangle of KKT = 2 P + 2 sum z_i A_i + J^T W J (weights up to kAugmentAbove).
+    ws_.coef.setZero();
+    ws_.coef[0] = 2.0;
+    for (std::ptrdiff_t i = 0; i < m_; ++i) {
+      const std::ptrdiff_t blk = (*v_.block)[static_cast<std::size_t>(i)];
+      if (blk >= 0) ws_.coef[blk] += 2.0 * z[i];
+    }
+    Eigen::Map<RVector>(KKT.data(), n_ * n_).noalias() =
+        Eigen::Map<const RMatrix>(v_.T->data(), n_ * n_, nblocks_) * ws_.coef;
+    // Constraints with weight z/s above kAugmentAbove stay in an augmented (quasi-definite)
+    // system instead of being folded into H + J^T W J: folding weights ~1/eps there wipes out
+    // the tangential information near a degenerate optimum (the step then stalls).
+    auto& active = ws_.active;
+    active.clear();
+    for (std::ptrdiff_t i = 0; i < m_; ++i)
+      if (w[i] > kAugmentAbove) active.push_back(i);
+    na_ = static_cast<std::ptrdiff_t>(active.size());
+    RVector& wm = ws_.wm;
+    for (std::ptrdiff_t i = 0; i < m_; ++i) {
+      wm[i] = w[i] <= kAugmentAbove ? w[i] : 0.0;
+      if (wm[i] == 0.0) continue;
+      const double* ji = JT.data() + i * n_;
+      for (std::ptrdiff_t j = 0; j < n_; ++j) axpy_from(KKT.data() + j * n_, ji, wm[i] * ji[j], j, n_);
+    }
+    // Tiny static regularisation: keeps the factor defined where the problem is flat in some
+    // direction (a linear objective, rank-deficient constraints).
+    double reg = 1e-13 * (1.0 + KKT.diagonal().cwiseAbs().maxCoeff());
+    KKT.diagonal().array() += reg;
+    if (na_ == 0) {
+      auto factor = [&]() {
+        if (small_) {
+          ws_.Lf = KKT;
+          return cholesky_lower(ws_.Lf.data(), n_);
+        }
+        ws_.llt.compute(KKT);  // reads the lower triangle only
+        return ws_.llt.info() == Eigen::Success;
+      };
+      bool ok = factor();
+      for (int retry = 0; retry < 4 && !ok; ++retry) {
+        KKT.diagonal().array() += 99.0 * reg;  // rounding made the (PSD) matrix indefinite
+        reg *= 100.0;
+        ok = factor();
+      }
+      return ok;
+    }
+    RMatrix& Aug = ws_.Aug;
+    Aug.resize(n_ + na_, n_ + na_);
+    Aug.topLeftCorner(n_, n_) = KKT.selfadjointView<Eigen::Lower>();
+    for (std::ptrdiff_t t = 0; t < na_; ++t) {
+      Aug.block(0, n_ + t, n_, 1) = JT.col(active[static_cast<std::size_t>(t)]);
+      Aug.block(n_ + t, 0, 1, n_) = JT.col(active[static_cast<std::size_t>(t)]).transpose();
+    }
+    Aug.bottomRightCorner(na_, na_).setZero();
+    for (std::ptrdiff_t t = 0; t < na_; ++t) Aug(n_ + t, n_ + t) = -1.0 / w[active[static_cast<std::size_t>(t)]] - reg;
+    ws_.lu.compute(Aug);
+    return ws_.lu.matrixLU().diagonal().allFinite();
+  }
+
+  // Newton step for the residual rd and e = (z o rp - rc) / s: dx, dz = W J dx + e, Jdx = J dx.
+  void solve(const RVector& rd, const RVector& e, const RVector& w, const RMatrix& JT, RVector& dx,
+             RVector& dz, RVector& Jdx) {
+    if (na_ == 0) {
+      RVector& rhs = ws_.rhs;
+      rhs = -rd;
+      rhs.noalias() -= JT * e;
+      if (small_) {
+        dx = rhs;
+        cholesky_solve(ws_.Lf.data(), dx.data(), n_);
+      } else {
+        dx = ws_.llt.solve(rhs);
+      }
+      Jdx.noalias() = JT.transpose() * dx;
+      dz = w.cwiseProduct(Jdx) + e;
+      return;
+    }
+    // [KKT_I  J_A^T; J_A  -W_A^{-1}] [dx; dz_A] = [-rd - J_I^T e_I; -e_A / w_A].
+    const auto& active = ws_.active;
+    RVector& r2 = ws_.r2;
+    r2.resize(n_ + na_);
+    r2.head(n_) = -rd;
+    for (std::ptrdiff_t i = 0; i < m_; ++i)
+      if (w[i] <= kAugmentAbove) r2.head(n_).noalias() -= e[i] * JT.col(i);
+    for (std::ptrdiff_t t = 0; t < na_; ++t) {
+      const std::ptrdiff_t i = active[static_cast<std::size_t>(t)];
+      r2[n_ + t] = -e[i] / w[i];
+    }
+    r2 = ws_.lu.solve(r2).eval();
+    dx = r2.head(n_);
+    Jdx.noalias() = JT.transpose() * dx;
+    dz = w.cwiseProduct(Jdx) + e;
+    for (std::ptrdiff_t t = 0; t < na_; ++t) dz[active[static_cast<std::size_t>(t)]] = r2[n_ + t];
+  }
+
+ private:
+  const View& v_;
+  QcqpWorkspace& ws_;
+  std::ptrdiff_t n_, m_, nblocks_;
+  bool small_;
+  std::ptrdiff_t na_ = 0;
+};
+
 // Infeasible-start primal-dual interior-point method (Mehrotra predictor-corrector) on a
 // well-scaled problem:  min x^T P x - q^T x  s.t.  g(x) + s = 0, s >= 0, multipliers z >= 0.
-// Newton system reduced to (H + J^T diag(z/s) J) dx = rhs, H = 2P + 2 sum z_i A_i (Cholesky).
-// stop_index >= 0 (phase I, t = x[stop_index], rows g_i(x) - t): return as soon as
-// max_{i < stop_rows} g_i(x) = max (g_ph,i + t) < stop_below, i.e. x is strictly feasible.
-// x: the start, overwritten.  The answer is left in ws.best_x, ws.best_s, ws.best_z.
-CoreResult interior_point(const View& v, RVector& x, int max_iter, double tol, QcqpWorkspace& ws,
+// Newton system reduced to (H + J^T diag(z/s) J) dx = rhs, H = 2P + 2 sum z_i A_i; how it is
+// formed and solved is the Ops' business (DenseOps: one Cholesky; BlockOps: block Cholesky and
+// a capacitance system).  stop_index >= 0 (phase I, t = x[stop_index], rows g_i(x) - t): return
+// as soon as max_{i < stop_rows} g_i(x) = max (g_ph,i + t) < stop_below, i.e. x is strictly
+// feasible.  x: the start, overwritten.  The answer is left in ws.best_x, ws.best_s, ws.best_z.
+template <class Ops>
+CoreResult interior_point(Ops& ops, RVector& x, int max_iter, double tol, QcqpWorkspace& ws,
                           std::ptrdiff_t stop_index = -1, std::ptrdiff_t stop_rows = 0,
                           double stop_below = -kInf) {
-  const std::ptrdiff_t n = v.n, m = v.m, nblocks = v.T->cols() / n;
-  const RVector& q = *v.q;
+  const std::ptrdiff_t n = ops.n(), m = ops.m();
+  const RVector& q = ops.q();
   CoreResult out;
   RVector &g = ws.g, &s = ws.s, &z = ws.z, &w = ws.w, &wm = ws.wm, &rd = ws.rd, &rp = ws.rp;
-  RVector &rhs = ws.rhs, &dx = ws.dx, &ds = ws.ds, &dz = ws.dz, &dx_a = ws.dx_a, &ds_a = ws.ds_a;
-  RVector &dz_a = ws.dz_a, &rc = ws.rc, &e = ws.e, &Px = ws.Px, &Jz = ws.Jz, &Jdx = ws.Jdx, &TX = ws.TX;
-  RMatrix &JT = ws.JT, &KKT = ws.KKT, &Lf = ws.Lf;
+  RVector &dx = ws.dx, &ds = ws.ds, &dz = ws.dz, &dx_a = ws.dx_a, &ds_a = ws.ds_a;
+  RVector &dz_a = ws.dz_a, &rc = ws.rc, &e = ws.e, &Px = ws.Px, &Jz = ws.Jz, &Jdx = ws.Jdx;
+  RMatrix& JT = ws.JT;
   for (RVector* vec : {&g, &s, &z, &w, &wm, &rp, &ds, &dz, &ds_a, &dz_a, &rc, &e, &Jdx}) vec->resize(m);
-  for (RVector* vec : {&rd, &rhs, &dx, &dx_a, &Px, &Jz}) vec->resize(n);
-  TX.resize(v.R->rows());
-  ws.coef.resize(nblocks);
+  for (RVector* vec : {&rd, &ws.rhs, &dx, &dx_a, &Px, &Jz}) vec->resize(n);
   JT.resize(n, m);
-  KKT.resize(n, n);
-  const bool small = n <= kSmallOrder;
-  if (small) Lf.resize(n, n);
   ws.best_x.resize(0);
-  constraints(v, x, g, &JT, TX);
+  ops.eval(x, g, &JT, Px);
   for (std::ptrdiff_t i = 0; i < m; ++i) s[i] = std::max(-g[i], 1e-2);
   z.setOnes();
   const double ptol = 1e-2 * tol;  // primal feasibility is cheap to get and what users check
   const double qnorm = q.lpNorm<Eigen::Infinity>();
-  std::vector<std::ptrdiff_t> active;
   double best_merit = kInf;
   auto keep_best = [&]() { ws.best_x = x, ws.best_s = s, ws.best_z = z; };
 
   for (int it = 0; it <= max_iter; ++it) {
-    Px = 2.0 * TX.head(n);  // TX = T^T x from constraints() at this x
+    // Px = 2 P_s x from eval() at this x
     Jz.noalias() = JT * z;
     rd = Px - q + Jz;
     rp = g + s;
@@ -248,99 +379,15 @@ CoreResult interior_point(const View& v, RVector& x, int max_iter, double tol, Q
     if (it == max_iter) break;
     out.iterations = it + 1;
 
-    // Lower triangle of KKT = 2 P + 2 sum z_i A_i + J^T W J (weights up to kAugmentAbove).
-    ws.coef.setZero();
-    ws.coef[0] = 2.0;
-    for (std::ptrdiff_t i = 0; i < m; ++i) {
-      const std::ptrdiff_t blk = (*v.block)[static_cast<std::size_t>(i)];
-      if (blk >= 0) ws.coef[blk] += 2.0 * z[i];
-    }
-    Eigen::Map<RVector>(KKT.data(), n * n).noalias() =
-        Eigen::Map<const RMatrix>(v.T->data(), n * n, nblocks) * ws.coef;
     w = z.cwiseQuotient(s);
-    // Constraints with weight z/s above kAugmentAbove stay in an augmented (quasi-definite)
-    // system instead of being folded into H + J^T W J: folding weights ~1/eps there wipes out
-    // the tangential information near a degenerate optimum (the step then stalls).
-    active.clear();
-    for (std::ptrdiff_t i = 0; i < m; ++i)
-      if (w[i] > kAugmentAbove) active.push_back(i);
-    const auto na = static_cast<std::ptrdiff_t>(active.size());
-    for (std::ptrdiff_t i = 0; i < m; ++i) {
-      wm[i] = w[i] <= kAugmentAbove ? w[i] : 0.0;
-      if (wm[i] == 0.0) continue;
-      const double* ji = JT.data() + i * n;
-      for (std::ptrdiff_t j = 0; j < n; ++j) axpy_from(KKT.data() + j * n, ji, wm[i] * ji[j], j, n);
-    }
-    // Tiny static regularisation: keeps the factor defined where the problem is flat in some
-    // direction (a linear objective, rank-deficient constraints).
-    double reg = 1e-13 * (1.0 + KKT.diagonal().cwiseAbs().maxCoeff());
-    KKT.diagonal().array() += reg;
-    if (na == 0) {
-      auto factor = [&]() {
-        if (small) {
-          Lf = KKT;
-          return cholesky_lower(Lf.data(), n);
-        }
-        ws.llt.compute(KKT);  // reads the lower triangle only
-        return ws.llt.info() == Eigen::Success;
-      };
-      bool ok = factor();
-      for (int retry = 0; retry < 4 && !ok; ++retry) {
-        KKT.diagonal().array() += 99.0 * reg;  // rounding made the (PSD) matrix indefinite
-        reg *= 100.0;
-        ok = factor();
-      }
-      if (!ok) {
-        out.broke = true;
-        break;
-      }
-    } else {
-      RMatrix& Aug = ws.Aug;
-      Aug.resize(n + na, n + na);
-      Aug.topLeftCorner(n, n) = KKT.selfadjointView<Eigen::Lower>();
-      for (std::ptrdiff_t t = 0; t < na; ++t) {
-        Aug.block(0, n + t, n, 1) = JT.col(active[static_cast<std::size_t>(t)]);
-        Aug.block(n + t, 0, 1, n) = JT.col(active[static_cast<std::size_t>(t)]).transpose();
-      }
-      Aug.bottomRightCorner(na, na).setZero();
-      for (std::ptrdiff_t t = 0; t < na; ++t) Aug(n + t, n + t) = -1.0 / w[active[static_cast<std::size_t>(t)]] - reg;
-      ws.lu.compute(Aug);
-      if (!ws.lu.matrixLU().diagonal().allFinite()) {
-        out.broke = true;
-        break;
-      }
+    if (!ops.factor(z, w, JT)) {
+      out.broke = true;
+      break;
     }
     auto newton = [&](const RVector& rc_, RVector& dx_, RVector& ds_, RVector& dz_) {
       // rc_ = target of s o z; ds = -rp - J dx; dz = W J dx + e, e = (z o rp - rc) / s.
       e = (z.cwiseProduct(rp) - rc_).cwiseQuotient(s);
-      if (na == 0) {
-        rhs = -rd;
-        rhs.noalias() -= JT * e;
-        if (small) {
-          dx_ = rhs;
-          cholesky_solve(Lf.data(), dx_.data(), n);
-        } else {
-          dx_ = ws.llt.solve(rhs);
-        }
-        Jdx.noalias() = JT.transpose() * dx_;
-        dz_ = w.cwiseProduct(Jdx) + e;
-      } else {
-        // [KKT_I  J_A^T; J_A  -W_A^{-1}] [dx; dz_A] = [-rd - J_I^T e_I; -e_A / w_A].
-        RVector& r2 = ws.r2;
-        r2.resize(n + na);
-        r2.head(n) = -rd;
-        for (std::ptrdiff_t i = 0; i < m; ++i)
-          if (w[i] <= kAugmentAbove) r2.head(n).noalias() -= e[i] * JT.col(i);
-        for (std::ptrdiff_t t = 0; t < na; ++t) {
-          const std::ptrdiff_t i = active[static_cast<std::size_t>(t)];
-          r2[n + t] = -e[i] / w[i];
-        }
-        r2 = ws.lu.solve(r2).eval();
-        dx_ = r2.head(n);
-        Jdx.noalias() = JT.transpose() * dx_;
-        dz_ = w.cwiseProduct(Jdx) + e;
-        for (std::ptrdiff_t t = 0; t < na; ++t) dz_[active[static_cast<std::size_t>(t)]] = r2[n + t];
-      }
+      ops.solve(rd, e, w, JT, dx_, dz_, Jdx);
       ds_ = -rp - Jdx;
     };
     // Predictor (affine scaling).
@@ -359,7 +406,7 @@ CoreResult interior_point(const View& v, RVector& x, int max_iter, double tol, Q
     x += step * dx;
     s += step * ds;
     z += step * dz;
-    constraints(v, x, g, &JT, TX);
+    ops.eval(x, g, &JT, Px);
   }
   if (ws.best_x.size() == 0) keep_best();  // broke before the first check
   return out;
@@ -454,7 +501,8 @@ CoreResult phase_one(const QcqpProblem& pr, const RVector& x0, int max_iter, dou
   pw.cs = ph.c;
   pw.qs = ph.q;
   const View pv{n + 1, m + 1, &pw.T, &pw.R, &pw.block, &pw.BT, pw.cs.data(), &pw.qs, 1.0};
-  const CoreResult out = interior_point(pv, y, max_iter, tol, pw, n, m, -1e-3);
+  DenseOps ops(pv, pw);
+  const CoreResult out = interior_point(ops, y, max_iter, tol, pw, n, m, -1e-3);
   ws.best_x = pw.best_x;
   return out;
 }
@@ -473,6 +521,480 @@ void original_constraints(const QcqpProblem& p, const RVector& x, RVector& g, RM
       if (JT) (*JT)(j, i) += 2.0 * axj;
     }
   }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Block-structured path.  The scaled problem (same scale factors as the dense path) with P and
+// the A_i stored block by block, and the sparsity of the rows: the nonzero blocks of each A_i
+// and the blocks its gradient 2 A_i x + b_i can touch.
+struct QcqpWorkspace::BlockData {
+  std::ptrdiff_t nb = 0, K = 0, r = 0, n = 0, m = 0;
+  double obj_scale = 1.0;
+  RVector row_scale;
+  RMatrix PB, PT;  // (nb, K nb), (r, r)
+  RMatrix AB, AT;  // (nb, m K nb), (r, m r)
+  RMatrix BT;      // (n, m) b_s,i as columns
+  RVector cs, qs;
+  std::vector<std::ptrdiff_t> nz_start, nz_block;  // CSR: the nonzero blocks of A_i
+  std::vector<char> tail_nz;                        // A_i has a nonzero tail block
+  // Support of the gradient of row i: one block k in [0, K), K: the tail only, kEmpty: no
+  // variable (a constant row), kCoupling: several blocks.
+  std::vector<std::ptrdiff_t> local;
+  const double* Ab(std::ptrdiff_t i, std::ptrdiff_t k) const { return AB.data() + (i * K + k) * nb * nb; }
+};
+
+// The Newton system's factors (BlockOps).  Rows in `cap` (gradients across several blocks, or
+// weights above kAugmentAbove) stay in the capacitance system; the others are folded into their
+// block of H.
+struct QcqpWorkspace::BlockFactor {
+  RMatrix H, L;  // (nb, K nb): H' = 2 P + 2 sum z_i A_i + folded rows + reg, and its Cholesky factors
+  RMatrix HT;    // (r, r) tail block of H'
+  std::vector<std::ptrdiff_t> cap;
+  RVector cdiag;  // (mc,) 1 / w_i (+ reg for the augmented rows)
+  RMatrix V;      // (K nb, mc) L^{-1} J_C^T (block by block)
+  RMatrix NC;     // (mc, mc) diag(cdiag) + V^T V
+  RMatrix JCT;    // (mc, r) tail columns of the capacitance rows
+  RMatrix G, ST;  // (mc, r) L_N^{-1} J_CT, (r, r) H_T' + G^T G
+  Eigen::LLT<RMatrix> llt_c, llt_t;
+  RVector ef, rhs, rz, u, dzc, y, t1, res_x, res_z, ddx, ddz, ax;
+};
+
+QcqpWorkspace::QcqpWorkspace() = default;
+QcqpWorkspace::~QcqpWorkspace() = default;
+QcqpWorkspace::QcqpWorkspace(QcqpWorkspace&&) noexcept = default;
+QcqpWorkspace& QcqpWorkspace::operator=(QcqpWorkspace&&) noexcept = default;
+
+namespace {
+
+using BlockData = QcqpWorkspace::BlockData;
+using BlockFactor = QcqpWorkspace::BlockFactor;
+constexpr std::ptrdiff_t kEmpty = -2, kCoupling = -1;
+using CMap = Eigen::Map<const RMatrix>;
+
+// d.nz_*, d.tail_nz and d.local from the stored blocks and BT.
+void block_sparsity(BlockData& d) {
+  const std::ptrdiff_t nb = d.nb, K = d.K, r = d.r, m = d.m;
+  d.nz_start.assign(1, 0);
+  d.nz_block.clear();
+  d.tail_nz.assign(static_cast<std::size_t>(m), 0);
+  d.local.assign(static_cast<std::size_t>(m), kEmpty);
+  for (std::ptrdiff_t i = 0; i < m; ++i) {
+    std::ptrdiff_t support = kEmpty;
+    auto touch = [&](std::ptrdiff_t k) { support = support == kEmpty || support == k ? k : kCoupling; };
+    for (std::ptrdiff_t k = 0; k < K; ++k) {
+      const bool a = !CMap(d.Ab(i, k), nb, nb).isZero(0.0);
+      if (a) d.nz_block.push_back(k);
+      if (a || !d.BT.col(i).segment(k * nb, nb).isZero(0.0)) touch(k);
+    }
+    d.nz_start.push_back(static_cast<std::ptrdiff_t>(d.nz_block.size()));
+    if (r > 0) {
+      d.tail_nz[static_cast<std::size_t>(i)] = !d.AT.middleCols(i * r, r).isZero(0.0);
+      if (d.tail_nz[static_cast<std::size_t>(i)] || !d.BT.col(i).tail(r).isZero(0.0)) touch(K);
+    }
+    d.local[static_cast<std::size_t>(i)] = support;
+  }
+}
+
+// The scaled block problem into d: the dense path's scale factors (objective by max(|P|, |q|),
+// row i by max(|A_i|, |b_i|, |c_i|)), so both paths iterate on the same scaled problem.
+void scale_problem(const BlockQcqpProblem& p, BlockData& d) {
+  const std::ptrdiff_t nb = p.block_size, K = p.blocks, r = p.tail(), n = p.n(), m = p.m();
+  d.nb = nb, d.K = K, d.r = r, d.n = n, d.m = m;
+  double omax = p.q.size() ? p.q.cwiseAbs().maxCoeff() : 0.0;
+  if (p.P.size()) omax = std::max(omax, p.P.cwiseAbs().maxCoeff());
+  if (p.P_tail.size()) omax = std::max(omax, p.P_tail.cwiseAbs().maxCoeff());
+  d.obj_scale = omax > 0.0 ? 1.0 / omax : 1.0;
+  d.PB = d.obj_scale * p.P;
+  d.PT = d.obj_scale * p.P_tail;
+  d.qs = d.obj_scale * p.q;
+  d.row_scale.resize(m);
+  d.cs.resize(m);
+  d.BT.resize(n, m);
+  d.AB.resize(nb, m * K * nb);
+  d.AT.resize(r, m * r);
+  for (std::ptrdiff_t i = 0; i < m; ++i) {
+    const auto Ai = p.A.middleCols(i * K * nb, K * nb);
+    double s = std::max(std::abs(p.c[i]), p.B.row(i).cwiseAbs().maxCoeff());
+    if (Ai.size()) s = std::max(s, Ai.cwiseAbs().maxCoeff());
+    if (r > 0) s = std::max(s, p.A_tail.middleCols(i * r, r).cwiseAbs().maxCoeff());
+    s = s > 0.0 ? 1.0 / s : 1.0;
+    d.row_scale[i] = s;
+    d.BT.col(i) = s * p.B.row(i).transpose();
+    d.cs[i] = s * p.c[i];
+    d.AB.middleCols(i * K * nb, K * nb) = s * Ai;
+    if (r > 0) d.AT.middleCols(i * r, r) = s * p.A_tail.middleCols(i * r, r);
+  }
+  block_sparsity(d);
+}
+
+// g(x) (scaled), optionally the gradients as columns of JT and Px2 = 2 P_s x.
+void block_eval(const BlockData& d, const RVector& x, RVector& g, RMatrix* JT, RVector* Px2, RVector& ax) {
+  const std::ptrdiff_t nb = d.nb, K = d.K, r = d.r, nB = K * nb;
+  if (Px2) {
+    Px2->resize(d.n);
+    for (std::ptrdiff_t k = 0; k < K; ++k)
+      Px2->segment(k * nb, nb).noalias() = 2.0 * d.PB.middleCols(k * nb, nb) * x.segment(k * nb, nb);
+    if (r > 0) Px2->tail(r).noalias() = 2.0 * d.PT * x.tail(r);
+  }
+  ax.resize(std::max(nb, r));
+  for (std::ptrdiff_t i = 0; i < d.m; ++i) {
+    double gi = dot(d.BT.col(i).data(), x.data(), d.n) - d.cs[i];
+    if (JT) JT->col(i) = d.BT.col(i);
+    for (std::ptrdiff_t t = d.nz_start[static_cast<std::size_t>(i)]; t < d.nz_start[static_cast<std::size_t>(i) + 1]; ++t) {
+      const std::ptrdiff_t k = d.nz_block[static_cast<std::size_t>(t)];
+      auto xk = x.segment(k * nb, nb);
+      ax.head(nb).noalias() = CMap(d.Ab(i, k), nb, nb) * xk;  // symmetric: A^T x = A x
+      gi += xk.dot(ax.head(nb));
+      if (JT) JT->col(i).segment(k * nb, nb) += 2.0 * ax.head(nb);
+    }
+    if (r > 0 && d.tail_nz[static_cast<std::size_t>(i)]) {
+      ax.head(r).noalias() = d.AT.middleCols(i * r, r) * x.tail(r);
+      gi += x.tail(r).dot(ax.head(r));
+      if (JT) JT->col(i).segment(nB, r) += 2.0 * ax.head(r);
+    }
+    g[i] = gi;
+  }
+}
+
+// Newton system of interior_point for block-diagonal P, A_i:
+//   [H'   J_C^T  ] [dx  ]   [-rd - J_F^T e_F]
+//   [J_C  -W_C^-1] [dz_C] = [-e_C / w_C     ]
+// F: rows whose gradient lives in one block and whose weight is <= kAugmentAbove, folded into
+// that block of H' = blockdiag(2 P + 2 sum z_i A_i) + J_F^T W_F J_F (exactly what the dense path
+// folds); C: the others.  The block part of dx is eliminated with the block Cholesky factors L_k,
+// leaving the capacitance matrix N_C = W_C^{-1} + J_CB H_B'^{-1} J_CB^T (mc x mc, positive
+// definite) and, with tail variables, the r x r Schur complement H_T' + J_CT^T N_C^{-1} J_CT.
+// Huge weights stay as tiny diagonal entries 1/w of N_C: never folded, as in the dense
+// augmented system.  Iterative refinement on the full system guards the elimination against
+// ill-conditioned blocks.
+class BlockOps {
+ public:
+  BlockOps(const BlockData& d, QcqpWorkspace& ws) : d_(d), f_(block_factor(ws)) {}
+  std::ptrdiff_t n() const { return d_.n; }
+  std::ptrdiff_t m() const { return d_.m; }
+  const RVector& q() const { return d_.qs; }
+  void eval(const RVector& x, RVector& g, RMatrix* JT, RVector& Px2) { block_eval(d_, x, g, JT, &Px2, f_.ax); }
+
+  bool factor(const RVector& z, const RVector& w, const RMatrix& JT) {
+    const std::ptrdiff_t nb = d_.nb, K = d_.K, r = d_.r, m = d_.m, nB = K * nb;
+    RMatrix& H = f_.H;
+    H.noalias() = 2.0 * d_.PB;
+    f_.HT.noalias() = 2.0 * d_.PT;
+    for (std::ptrdiff_t i = 0; i < m; ++i) {
+      const double zi = 2.0 * z[i];
+      for (std::ptrdiff_t t = d_.nz_start[static_cast<std::size_t>(i)]; t < d_.nz_start[static_cast<std::size_t>(i) + 1]; ++t) {
+        const std::ptrdiff_t k = d_.nz_block[static_cast<std::size_t>(t)];
+        Eigen::Map<RVector>(H.data() + k * nb * nb, nb * nb) += zi * Eigen::Map<const RVector>(d_.Ab(i, k), nb * nb);
+      }
+      if (r > 0 && d_.tail_nz[static_cast<std::size_t>(i)]) f_.HT += zi * d_.AT.middleCols(i * r, r);
+    }
+    f_.cap.clear();
+    for (std::ptrdiff_t i = 0; i < m; ++i) {
+      const std::ptrdiff_t k = d_.local[static_cast<std::size_t>(i)];
+      if (k == kEmpty) continue;  // a zero gradient: nothing to fold (w_i J_i^T J_i = 0)
+      if (k == kCoupling || w[i] > kAugmentAbove) {
+        f_.cap.push_back(i);
+      } else if (k < K) {
+        const auto jk = JT.col(i).segment(k * nb, nb);
+        H.middleCols(k * nb, nb).noalias() += w[i] * jk * jk.transpose();
+      } else {
+        const auto jt = JT.col(i).tail(r);
+        f_.HT.noalias() += w[i] * jt * jt.transpose();
+      }
+    }
+    const auto mc = static_cast<std::ptrdiff_t>(f_.cap.size());
+    // The dense path's static regularisation, relative to the largest diagonal entry of H'.
+    double dmax = 0.0;
+    for (std::ptrdiff_t k = 0; k < K; ++k)
+      dmax = std::max(dmax, H.middleCols(k * nb, nb).diagonal().cwiseAbs().maxCoeff());
+    if (r > 0) dmax = std::max(dmax, f_.HT.diagonal().cwiseAbs().maxCoeff());
+    const double reg = 1e-13 * (1.0 + dmax);
+    f_.L.resize(nb, nB);
+    for (std::ptrdiff_t k = 0; k < K; ++k) {
+      auto Hk = H.middleCols(k * nb, nb);
+      Hk.diagonal().array() += reg;
+      double* Lk = f_.L.data() + k * nb * nb;
+      auto factor_block = [&]() {
+        f_.L.middleCols(k * nb, nb) = Hk;
+        return cholesky_lower(Lk, nb);
+      };
+      bool ok = factor_block();
+      double rk = reg;
+      for (int retry = 0; retry < 4 && !ok; ++retry) {
+        Hk.diagonal().array() += 99.0 * rk;  // rounding made the (PSD) block indefinite
+        rk *= 100.0;
+        ok = factor_block();
+      }
+      if (!ok) return false;
+    }
+    if (r > 0) f_.HT.diagonal().array() += reg;
+    // Capacitance rows: V = L^{-1} J_CB^T, N_C = diag(1/w_C) + V^T V.
+    f_.cdiag.resize(mc);
+    f_.V.setZero(nB, mc);
+    f_.JCT.resize(mc, r);
+    for (std::ptrdiff_t t = 0; t < mc; ++t) {
+      const std::ptrdiff_t i = f_.cap[static_cast<std::size_t>(t)];
+      f_.cdiag[t] = 1.0 / w[i] + (w[i] > kAugmentAbove ? reg : 0.0);
+      for (std::ptrdiff_t k = 0; k < K; ++k) {
+        const auto jk = JT.col(i).segment(k * nb, nb);
+        if (jk.isZero(0.0)) continue;
+        f_.V.col(t).segment(k * nb, nb) = jk;
+        forward_solve(f_.L.data() + k * nb * nb, f_.V.col(t).data() + k * nb, nb);
+      }
+      if (r > 0) f_.JCT.row(t) = JT.col(i).tail(r).transpose();
+    }
+    if (mc > 0) {
+      f_.NC.setZero(mc, mc);
+      f_.NC.selfadjointView<Eigen::Lower>().rankUpdate(f_.V.transpose());
+      f_.NC.diagonal() += f_.cdiag;
+      if (!factor_with_retries(f_.NC, f_.llt_c)) return false;
+    }
+    if (r > 0) {
+      f_.ST = f_.HT;
+      if (mc > 0) {
+        f_.G = f_.llt_c.matrixL().solve(f_.JCT);
+        f_.ST.noalias() += f_.G.transpose() * f_.G;
+      }
+      if (!factor_with_retries(f_.ST, f_.llt_t)) return false;
+    }
+    return true;
+  }
+
+  void solve(const RVector& rd, const RVector& e, const RVector& w, const RMatrix& JT, RVector& dx,
+             RVector& dz, RVector& Jdx) {
+    const auto mc = static_cast<std::ptrdiff_t>(f_.cap.size());
+    // Right-hand side: [-rd - J_F^T e_F; -e_C / w_C].
+    f_.ef = e;
+    f_.rz.resize(mc);
+    for (std::ptrdiff_t t = 0; t < mc; ++t) {
+      const std::ptrdiff_t i = f_.cap[static_cast<std::size_t>(t)];
+      f_.rz[t] = -e[i] / w[i];
+      f_.ef[i] = 0.0;
+    }
+    f_.rhs = -rd;
+    f_.rhs.noalias() -= JT * f_.ef;
+    solve_once(f_.rhs, f_.rz, dx, f_.dzc);
+    // Iterative refinement on [H' J_C^T; J_C -diag(cdiag)]: the elimination through the block
+    // factors loses accuracy when a block of H' is ill-conditioned (phase I: 2e-8 I plus low-rank
+    // terms; relative residuals up to 1e-8 seen, against <= 1e-13 in the CCET-ISCC problems).
+    // Up to 4 steps while the relative residual is above 1e-14, each kept only if it halves it.
+    const double sx = std::max(f_.rhs.lpNorm<Eigen::Infinity>(), 1e-300);
+    const double sz = mc ? std::max(f_.rz.lpNorm<Eigen::Infinity>(), 1e-300) : 1.0;
+    auto relative = [&]() {
+      return std::max(f_.res_x.lpNorm<Eigen::Infinity>() / sx, mc ? f_.res_z.lpNorm<Eigen::Infinity>() / sz : 0.0);
+    };
+    residual(JT, dx, f_.dzc, f_.rhs, f_.rz, f_.res_x, f_.res_z);
+    double rn = relative();
+    for (int step = 0; step < 4 && rn > 1e-14; ++step) {
+      solve_once(f_.res_x, f_.res_z, f_.ddx, f_.ddz);
+      f_.ddx += dx;
+      f_.ddz += f_.dzc;
+      residual(JT, f_.ddx, f_.ddz, f_.rhs, f_.rz, f_.res_x, f_.res_z);
+      const double rn_new = relative();
+      if (!(rn_new < 0.5 * rn)) break;
+      dx.swap(f_.ddx);
+      f_.dzc.swap(f_.ddz);
+      rn = rn_new;
+    }
+    Jdx.noalias() = JT.transpose() * dx;
+    dz = w.cwiseProduct(Jdx) + e;
+    for (std::ptrdiff_t t = 0; t < mc; ++t) {
+      const std::ptrdiff_t i = f_.cap[static_cast<std::size_t>(t)];
+      dz[i] = f_.dzc[t];
+      // For the rows the dense path would augment (w_i > kAugmentAbove, s_i -> 0), J_i dx as the
+      // row's Newton equation gives it rather than as the product: the step needs
+      // ds_i = -rp_i - J_i dx to within s_i, and the product carries the block elimination's
+      // rounding (seen: phase I stalling at a zero step on degenerate infeasible problems).
+      if (w[i] > kAugmentAbove) Jdx[i] = f_.cdiag[t] * dz[i] - e[i] / w[i];
+    }
+  }
+
+ private:
+  static BlockFactor& block_factor(QcqpWorkspace& ws) {
+    if (!ws.bfactor) ws.bfactor = std::make_unique<BlockFactor>();
+    return *ws.bfactor;
+  }
+
+  // LLT of the (positive definite) lower triangle of M; on failure the diagonal is raised by a
+  // relative 1e-13, 1e-11, ... (rounding made it indefinite).
+  static bool factor_with_retries(RMatrix& M, Eigen::LLT<RMatrix>& llt) {
+    double reg = 1e-13 * (1.0 + M.diagonal().cwiseAbs().maxCoeff());
+    llt.compute(M);
+    for (int retry = 0; retry < 4 && llt.info() != Eigen::Success; ++retry) {
+      M.diagonal().array() += reg;
+      reg *= 100.0;
+      llt.compute(M);
+    }
+    return llt.info() == Eigen::Success && llt.matrixLLT().diagonal().allFinite();
+  }
+
+  // [dx; dz_C] for the right-hand side [rx; rz] by block elimination.
+  void solve_once(const RVector& rx, const RVector& rz, RVector& dx, RVector& dzc) {
+    const std::ptrdiff_t nb = d_.nb, K = d_.K, r = d_.r, nB = K * nb;
+    const auto mc = static_cast<std::ptrdiff_t>(f_.cap.size());
+    RVector& u = f_.u;
+    u = rx.head(nB);
+    for (std::ptrdiff_t k = 0; k < K; ++k) forward_solve(f_.L.data() + k * nb * nb, u.data() + k * nb, nb);
+    dzc.resize(mc);
+    if (mc > 0) {
+      RVector& y = f_.y;  // N_C^{-1} (rz - V^T u)
+      y = rz;
+      y.noalias() -= f_.V.transpose() * u;
+      f_.llt_c.solveInPlace(y);
+      dzc = -y;
+      if (r > 0) {  // (H_T' + J_CT^T N_C^{-1} J_CT) dx_T = rx_T + J_CT^T y;  dz_C = N_C^{-1} J_CT dx_T - y
+        f_.t1 = rx.tail(r);
+        f_.t1.noalias() += f_.JCT.transpose() * y;
+        f_.llt_t.solveInPlace(f_.t1);
+        RVector& v = f_.y;
+        v.noalias() = f_.JCT * f_.t1;
+        f_.llt_c.solveInPlace(v);
+        dzc += v;
+      }
+      u.noalias() -= f_.V * dzc;
+    } else if (r > 0) {
+      f_.t1 = rx.tail(r);
+      f_.llt_t.solveInPlace(f_.t1);
+    }
+    dx.resize(d_.n);
+    dx.head(nB) = u;
+    for (std::ptrdiff_t k = 0; k < K; ++k) backward_solve(f_.L.data() + k * nb * nb, dx.data() + k * nb, nb);
+    if (r > 0) dx.tail(r) = f_.t1;
+  }
+
+  // [rx; rz] - [H' J_C^T; J_C -diag(cdiag)] [dx; dz_C].
+  void residual(const RMatrix& JT, const RVector& dx, const RVector& dzc, const RVector& rx,
+                const RVector& rz, RVector& res_x, RVector& res_z) {
+    const std::ptrdiff_t nb = d_.nb, K = d_.K, r = d_.r, nB = K * nb;
+    const auto mc = static_cast<std::ptrdiff_t>(f_.cap.size());
+    res_x = rx;
+    for (std::ptrdiff_t k = 0; k < K; ++k)
+      res_x.segment(k * nb, nb).noalias() -=
+          f_.H.middleCols(k * nb, nb).selfadjointView<Eigen::Lower>() * dx.segment(k * nb, nb);
+    if (r > 0) res_x.tail(r).noalias() -= f_.HT.selfadjointView<Eigen::Lower>() * dx.tail(r);
+    res_z.resize(mc);
+    for (std::ptrdiff_t t = 0; t < mc; ++t) {
+      const std::ptrdiff_t i = f_.cap[static_cast<std::size_t>(t)];
+      res_x.noalias() -= dzc[t] * JT.col(i);
+      res_z[t] = rz[t] - JT.col(i).dot(dx) + f_.cdiag[t] * dzc[t];
+    }
+  }
+
+  const BlockData& d_;
+  BlockFactor& f_;
+};
+
+// Phase I of the block problem (as phase_one): one more tail variable t.
+CoreResult phase_one(const BlockQcqpProblem&, const RVector& x0, int max_iter, double tol,
+                     QcqpWorkspace& ws) {
+  const BlockData& d = *ws.bdata;  // the scaled problem (prepare())
+  const std::ptrdiff_t nb = d.nb, K = d.K, r = d.r, n = d.n, m = d.m, r1 = r + 1;
+  constexpr double eps = 1e-8;
+  QcqpWorkspace& pw = ws.phase1 ? *ws.phase1 : *(ws.phase1 = std::make_unique<QcqpWorkspace>());
+  if (!pw.bdata) pw.bdata = std::make_unique<BlockData>();
+  BlockData& p = *pw.bdata;
+  p.nb = nb, p.K = K, p.r = r1, p.n = n + 1, p.m = m + 1, p.obj_scale = 1.0;
+  p.row_scale.setOnes(m + 1);
+  p.PB.resize(nb, K * nb);
+  for (std::ptrdiff_t k = 0; k < K; ++k) p.PB.middleCols(k * nb, nb) = eps * RMatrix::Identity(nb, nb);
+  p.PT.setZero(r1, r1);
+  p.PT.topLeftCorner(r, r).diagonal().setConstant(eps);
+  p.qs.resize(n + 1);
+  p.qs.head(n) = 2.0 * eps * x0;
+  p.qs[n] = -1.0;
+  p.AB.resize(nb, (m + 1) * K * nb);
+  p.AB.leftCols(m * K * nb) = d.AB;
+  p.AB.rightCols(K * nb).setZero();
+  p.AT.setZero(r1, (m + 1) * r1);
+  for (std::ptrdiff_t i = 0; i < m; ++i) p.AT.block(0, i * r1, r, r) = d.AT.middleCols(i * r, r);
+  p.BT.setZero(n + 1, m + 1);
+  p.BT.topLeftCorner(n, m) = d.BT;
+  p.BT.row(n).setConstant(-1.0);  // g_i(x) - t <= 0 and -t <= 1
+  p.cs.resize(m + 1);
+  p.cs.head(m) = d.cs;
+  p.cs[m] = 1.0;
+  block_sparsity(p);
+  RVector g(m);
+  block_eval(d, x0, g, nullptr, nullptr, pw.TX);
+  RVector y(n + 1);
+  y.head(n) = x0;
+  y[n] = g.maxCoeff() + 1.0;
+  BlockOps ops(p, pw);
+  const CoreResult out = interior_point(ops, y, max_iter, tol, pw, n, m, -1e-3);
+  ws.best_x = pw.best_x;
+  return out;
+}
+
+// g_i(x) in original units and, optionally, the gradients as columns of JT (the final check).
+void original_constraints(const BlockQcqpProblem& p, const BlockData& d, const RVector& x, RVector& g,
+                          RMatrix* JT) {
+  const std::ptrdiff_t nb = p.block_size, K = p.blocks, r = p.tail(), nB = K * nb;
+  RVector ax;
+  for (std::ptrdiff_t i = 0; i < p.m(); ++i) {
+    g[i] = p.B.row(i).dot(x) - p.c[i];
+    if (JT) JT->col(i) = p.B.row(i).transpose();
+    for (std::ptrdiff_t t = d.nz_start[static_cast<std::size_t>(i)]; t < d.nz_start[static_cast<std::size_t>(i) + 1]; ++t) {
+      const std::ptrdiff_t k = d.nz_block[static_cast<std::size_t>(t)];
+      ax.noalias() = p.A.middleCols((i * K + k) * nb, nb) * x.segment(k * nb, nb);
+      g[i] += x.segment(k * nb, nb).dot(ax);
+      if (JT) JT->col(i).segment(k * nb, nb) += 2.0 * ax;
+    }
+    if (r > 0 && d.tail_nz[static_cast<std::size_t>(i)]) {
+      ax.noalias() = p.A_tail.middleCols(i * r, r) * x.tail(r);
+      g[i] += x.tail(r).dot(ax);
+      if (JT) JT->col(i).segment(nB, r) += 2.0 * ax;
+    }
+  }
+}
+
+// Per-problem-kind steps of the shared driver (solve_impl): scaling, the scaled constraints,
+// phase II, and P x in original units.
+void prepare(const QcqpProblem& p, QcqpWorkspace& ws) { scale_problem(p, ws); }
+void prepare(const BlockQcqpProblem& p, QcqpWorkspace& ws) {
+  if (!ws.bdata) ws.bdata = std::make_unique<BlockData>();
+  scale_problem(p, *ws.bdata);
+}
+
+void scaled_constraints(const QcqpProblem& p, QcqpWorkspace& ws, const RVector& x, RVector& g) {
+  ws.TX.resize(ws.R.rows());
+  constraints(scaled_view(p, ws), x, g, nullptr, ws.TX);
+}
+void scaled_constraints(const BlockQcqpProblem&, QcqpWorkspace& ws, const RVector& x, RVector& g) {
+  block_eval(*ws.bdata, x, g, nullptr, nullptr, ws.TX);
+}
+
+CoreResult phase_two(const QcqpProblem& p, RVector& x, const QcqpSettings& st, QcqpWorkspace& ws) {
+  const View sv = scaled_view(p, ws);
+  DenseOps ops(sv, ws);
+  return interior_point(ops, x, st.max_iter, st.tol, ws);
+}
+CoreResult phase_two(const BlockQcqpProblem&, RVector& x, const QcqpSettings& st, QcqpWorkspace& ws) {
+  BlockOps ops(*ws.bdata, ws);
+  return interior_point(ops, x, st.max_iter, st.tol, ws);
+}
+
+double row_scale(const QcqpProblem&, const QcqpWorkspace& ws, std::ptrdiff_t i) { return ws.row_scale[i]; }
+double row_scale(const BlockQcqpProblem&, const QcqpWorkspace& ws, std::ptrdiff_t i) { return ws.bdata->row_scale[i]; }
+double obj_scale(const QcqpProblem&, const QcqpWorkspace& ws) { return ws.obj_scale; }
+double obj_scale(const BlockQcqpProblem&, const QcqpWorkspace& ws) { return ws.bdata->obj_scale; }
+
+void original_constraints(const QcqpProblem& p, const QcqpWorkspace&, const RVector& x, RVector& g, RMatrix* JT) {
+  original_constraints(p, x, g, JT);
+}
+void original_constraints(const BlockQcqpProblem& p, const QcqpWorkspace& ws, const RVector& x, RVector& g,
+                          RMatrix* JT) {
+  original_constraints(p, *ws.bdata, x, g, JT);
+}
+
+void apply_P(const QcqpProblem& p, const RVector& x, RVector& Px) { Px.noalias() = p.P * x; }
+void apply_P(const BlockQcqpProblem& p, const RVector& x, RVector& Px) {
+  const std::ptrdiff_t nb = p.block_size, r = p.tail();
+  Px.resize(p.n());
+  for (std::ptrdiff_t k = 0; k < p.blocks; ++k)
+    Px.segment(k * nb, nb).noalias() = p.P.middleCols(k * nb, nb) * x.segment(k * nb, nb);
+  if (r > 0) Px.tail(r).noalias() = p.P_tail * x.tail(r);
 }
 
 QcqpWorkspace& thread_workspace() {
@@ -502,17 +1024,43 @@ void check_qcqp(const QcqpProblem& p) {
   }
 }
 
-QcqpResult solve_qcqp(const QcqpProblem& problem, const double* x0, const QcqpSettings& settings) {
-  QcqpResult res;
-  solve_qcqp(problem, x0, settings, thread_workspace(), res);
-  return res;
+void check_qcqp(const BlockQcqpProblem& p) {
+  const std::ptrdiff_t nb = p.block_size, K = p.blocks, n = p.n(), m = p.m();
+  require(nb >= 1, "block_size: must be >= 1");
+  require(K >= 1, "blocks: at least one block is needed");
+  require(n >= K * nb, "q: fewer variables than blocks * block_size");
+  const std::ptrdiff_t r = p.tail();
+  require(p.P.rows() == nb && p.P.cols() == K * nb, "P: expected K blocks of shape (block_size, block_size)");
+  require(p.P_tail.rows() == r && p.P_tail.cols() == r, "P: expected a (tail, tail) tail block");
+  require(p.A.rows() == nb && p.A.cols() == m * K * nb, "A: expected m x K blocks of shape (block_size, block_size)");
+  require(p.A_tail.rows() == r && p.A_tail.cols() == m * r, "A: expected m tail blocks of shape (tail, tail)");
+  require(p.B.rows() == m && p.B.cols() == n, "b: expected shape (m, n)");
+  require(finite(p.P) && finite(p.P_tail), "P: contains NaN or inf");
+  require(p.q.allFinite(), "q: contains NaN or inf");
+  require(finite(p.A) && finite(p.A_tail), "A: contains NaN or inf");
+  require(finite(p.B), "b: contains NaN or inf");
+  require(p.c.allFinite(), "c: contains NaN or inf");
+  auto sym = [](const auto& M) {  // as symmetric(), on a block expression
+    const double scale = M.size() ? M.cwiseAbs().maxCoeff() : 0.0;
+    return (M - M.transpose()).cwiseAbs().maxCoeff() <= 1e-12 * scale;
+  };
+  for (std::ptrdiff_t k = 0; k < K; ++k) require(sym(p.P.middleCols(k * nb, nb)), "P: must be symmetric");
+  require(r == 0 || sym(p.P_tail), "P: must be symmetric");
+  for (std::ptrdiff_t b = 0; b < m * K; ++b)
+    require(sym(p.A.middleCols(b * nb, nb)), "A: every A[i] must be symmetric");
+  for (std::ptrdiff_t i = 0; r > 0 && i < m; ++i)
+    require(sym(p.A_tail.middleCols(i * r, r)), "A: every A[i] must be symmetric");
 }
 
-void solve_qcqp(const QcqpProblem& problem, const double* x0, const QcqpSettings& settings,
+namespace {
+
+// The solve shared by both paths: phase I when the start is infeasible, phase II, and the check
+// of the returned point in original units.
+template <class Problem>
+void solve_impl(const Problem& problem, const double* x0, const QcqpSettings& settings,
                 QcqpWorkspace& ws, QcqpResult& res) {
   const std::ptrdiff_t n = problem.n(), m = problem.m();
-  scale_problem(problem, ws);
-  const View sv = scaled_view(problem, ws);
+  prepare(problem, ws);
   res.status = QcqpStatus::numerical_error;
   res.iterations = 0;
   res.phase1_iterations = 0;
@@ -526,15 +1074,14 @@ void solve_qcqp(const QcqpProblem& problem, const double* x0, const QcqpSettings
     start.setZero(n);
   RVector& g = ws.gfin;
   g.resize(m);
-  ws.TX.resize(ws.R.rows());
-  constraints(sv, start, g, nullptr, ws.TX);
+  scaled_constraints(problem, ws, start, g);
   bool run_phase2 = true;
   if (m > 0 && g.maxCoeff() > settings.tol) {
     const CoreResult ph = phase_one(problem, start, settings.max_iter, settings.tol, ws);
     res.phase1_iterations = ph.iterations;
     res.iterations += ph.iterations;
     start = ws.best_x.head(n);
-    constraints(sv, start, g, nullptr, ws.TX);
+    scaled_constraints(problem, ws, start, g);
     res.phase1_value = g.maxCoeff();
     if (ph.broke || !ph.converged) {
       res.status = ph.broke ? QcqpStatus::numerical_error : QcqpStatus::max_iter;
@@ -553,7 +1100,7 @@ void solve_qcqp(const QcqpProblem& problem, const double* x0, const QcqpSettings
   if (run_phase2) {
     RVector& x = ws.x;
     x = start;
-    const CoreResult core = interior_point(sv, x, settings.max_iter, settings.tol, ws);
+    const CoreResult core = phase_two(problem, x, settings, ws);
     res.iterations += core.iterations;
     res.status = core.broke       ? QcqpStatus::numerical_error
                  : core.converged ? QcqpStatus::optimal
@@ -566,12 +1113,12 @@ void solve_qcqp(const QcqpProblem& problem, const double* x0, const QcqpSettings
 
   // Check the returned point in original units: violation, stationarity, complementarity.
   res.x = start;
-  for (std::ptrdiff_t i = 0; i < m; ++i) res.z[i] = std::max(res.z[i], 0.0) * ws.row_scale[i] / ws.obj_scale;
+  for (std::ptrdiff_t i = 0; i < m; ++i) res.z[i] = std::max(res.z[i], 0.0) * row_scale(problem, ws, i) / obj_scale(problem, ws);
   RMatrix& JT = ws.JT;
   JT.resize(n, m);
-  original_constraints(problem, res.x, g, &JT);
+  original_constraints(problem, ws, res.x, g, &JT);
   RVector& Px = ws.Px;
-  Px.noalias() = problem.P * res.x;
+  apply_P(problem, res.x, Px);
   res.objective = problem.q.dot(res.x) - res.x.dot(Px);
   res.primal_residual = m ? std::max(g.maxCoeff(), 0.0) : 0.0;
   RVector& rd = ws.rd;
@@ -583,11 +1130,35 @@ void solve_qcqp(const QcqpProblem& problem, const double* x0, const QcqpSettings
     // The scaled tolerances were met inside; confirm them on the unscaled point before saying so.
     RVector& gs = ws.rp;
     gs.resize(m);
-    constraints(sv, res.x, gs, nullptr, ws.TX);
+    scaled_constraints(problem, ws, res.x, gs);
     const double viol_scaled = m ? std::max(gs.maxCoeff(), 0.0) : 0.0;
     if (!(viol_scaled <= settings.tol) || !res.x.allFinite() || !std::isfinite(res.objective))
       res.status = QcqpStatus::numerical_error;
   }
+}
+
+}  // namespace
+
+QcqpResult solve_qcqp(const QcqpProblem& problem, const double* x0, const QcqpSettings& settings) {
+  QcqpResult res;
+  solve_impl(problem, x0, settings, thread_workspace(), res);
+  return res;
+}
+
+void solve_qcqp(const QcqpProblem& problem, const double* x0, const QcqpSettings& settings,
+                QcqpWorkspace& ws, QcqpResult& res) {
+  solve_impl(problem, x0, settings, ws, res);
+}
+
+QcqpResult solve_qcqp(const BlockQcqpProblem& problem, const double* x0, const QcqpSettings& settings) {
+  QcqpResult res;
+  solve_impl(problem, x0, settings, thread_workspace(), res);
+  return res;
+}
+
+void solve_qcqp(const BlockQcqpProblem& problem, const double* x0, const QcqpSettings& settings,
+                QcqpWorkspace& ws, QcqpResult& res) {
+  solve_impl(problem, x0, settings, ws, res);
 }
 
 }  // namespace pyiscc

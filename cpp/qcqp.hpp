@@ -6,6 +6,9 @@
 // P and every A_i symmetric positive semidefinite (A_i = 0: a linear constraint).  Sizes are
 // dynamic: the per-terminal sub-problem of Algorithm 2 (2N variables, K+1 constraints) and the
 // centralised joint problem of CCET-ISCC (2KN variables, 2K constraints) use the same code.
+// Joint problems whose P and A_i are block-diagonal (K blocks of one size, plus a few "tail"
+// variables) have a structured entry point (BlockQcqpProblem): same method, same stopping rules,
+// Newton steps by block Cholesky and a small capacitance system instead of one dense factor.
 #pragma once
 
 #include <memory>
@@ -25,6 +28,25 @@ struct QcqpProblem {
   std::ptrdiff_t n() const { return q.size(); }
   std::ptrdiff_t m() const { return c.size(); }
   bool quadratic(std::ptrdiff_t i) const { return A[static_cast<std::size_t>(i)].size() != 0; }
+};
+
+// The same problem with P and every A_i block-diagonal: K = blocks diagonal blocks of order
+// nb = block_size on the first K nb variables, then one dense block on the r = n - K nb "tail"
+// variables.  Entries outside these blocks are zero by construction (nothing else is stored); the
+// linear terms b_i are dense.  Block k of A_i may be zero (skipped); A_i = 0 makes row i linear.
+struct BlockQcqpProblem {
+  std::ptrdiff_t block_size = 0;  // nb >= 1
+  std::ptrdiff_t blocks = 0;      // K >= 1
+  RMatrix P;        // (nb, K nb): block k of P in columns [k nb, (k + 1) nb)
+  RMatrix P_tail;   // (r, r)
+  RVector q;        // (n,)
+  RMatrix A;        // (nb, m K nb): block k of A_i in columns [(i K + k) nb, (i K + k + 1) nb)
+  RMatrix A_tail;   // (r, m r): tail block of A_i in columns [i r, (i + 1) r)
+  RMatrix B;        // (m, n): row i is b_i^T
+  RVector c;        // (m,)
+  std::ptrdiff_t n() const { return q.size(); }
+  std::ptrdiff_t m() const { return c.size(); }
+  std::ptrdiff_t tail() const { return n() - blocks * block_size; }
 };
 
 struct QcqpSettings {
@@ -68,6 +90,15 @@ struct QcqpWorkspace {
   Eigen::PartialPivLU<RMatrix> lu;
   Eigen::ColPivHouseholderQR<RMatrix> qr;
   std::unique_ptr<QcqpWorkspace> phase1;  // buffers of the phase-I problem (n + 1 variables)
+  // Block-structured path (see qcqp.cpp, BlockData / BlockOps): the scaled problem and the factors.
+  struct BlockData;
+  struct BlockFactor;
+  std::unique_ptr<BlockData> bdata;
+  std::unique_ptr<BlockFactor> bfactor;
+  QcqpWorkspace();
+  ~QcqpWorkspace();
+  QcqpWorkspace(QcqpWorkspace&&) noexcept;
+  QcqpWorkspace& operator=(QcqpWorkspace&&) noexcept;
 };
 
 // Validates sizes and finiteness (std::invalid_argument naming the field); PSD is the caller's
@@ -80,6 +111,15 @@ QcqpResult solve_qcqp(const QcqpProblem& problem, const double* x0, const QcqpSe
 
 // The same with the caller's workspace and result (reused: no allocation for a repeated shape).
 void solve_qcqp(const QcqpProblem& problem, const double* x0, const QcqpSettings& settings,
+                QcqpWorkspace& ws, QcqpResult& result);
+
+// Validates the block problem's sizes, finiteness and block symmetry (std::invalid_argument).
+void check_qcqp(const BlockQcqpProblem& problem);
+
+// The block-structured path: the same statuses, stopping rules, phase I and checked return as
+// the dense solve_qcqp, with Newton steps in O(K nb^3 + m K nb^2 + m^2 n) instead of O(n^3 + m n^2).
+QcqpResult solve_qcqp(const BlockQcqpProblem& problem, const double* x0, const QcqpSettings& settings);
+void solve_qcqp(const BlockQcqpProblem& problem, const double* x0, const QcqpSettings& settings,
                 QcqpWorkspace& ws, QcqpResult& result);
 
 }  // namespace pyiscc

@@ -38,7 +38,8 @@ def solve_offloading(t_local: ArrayLike, cost_mec: ArrayLike, cost_cloud: ArrayL
                      alpha: float = 1.0, recovery_iter: int = 10) -> dict[str, object]: ...
 
 def solve_qcqp(P: ArrayLike, q: ArrayLike, A: ArrayLike, b: ArrayLike, c: ArrayLike,
-               x0: ArrayLike | None = ..., max_iter: int = ..., tol: float = ...) -> dict[str, object]: ...
+               x0: ArrayLike | None = ..., max_iter: int = ..., tol: float = ...,
+               block_size: int = ...) -> dict[str, object]: ...
 
 class BeamformingCore:
     def __init__(self, H: ArrayLike, HI: ArrayLike, steering: ArrayLike, echo_gain: ArrayLike,

@@ -1,7 +1,8 @@
 """Centralised beamforming of the CCET-ISCC baseline (DESIGN.md section 2): the same FP / WMMSE /
 SCA surrogate as Algorithm 2, but one joint convex problem over all K N complex variables per
 iteration, with the sensing constraints coupled through the true interference (no Upsilon caps),
-solved by the C++ QCQP solver in one call.
+solved by the C++ QCQP solver in one call (its block-structured path: P and every A_i are
+block-diagonal over the K beams).
 """
 
 from __future__ import annotations
@@ -37,36 +38,31 @@ def _upload_objective(network: Network, w: NDArray[np.complex128], serving: NDAr
     return float(np.sum(t_mec[serving[off], off] - compute))
 
 
-def _blockdiag_real(Q: NDArray[np.complex128]) -> NDArray[np.float64]:
-    """Block-diagonal real form of K Hermitian (N, N) blocks: (K, N, N) -> (2KN, 2KN)."""
-    K, N, _ = Q.shape
-    out = np.zeros((K, 2 * N, K, 2 * N))
-    idx = np.arange(K)
-    out[idx, :N, idx, :N] = Q.real
-    out[idx, :N, idx, N:] = -Q.imag
-    out[idx, N:, idx, :N] = Q.imag
-    out[idx, N:, idx, N:] = Q.real
-    return out.reshape(2 * K * N, 2 * K * N)
+def _real_blocks(Q: NDArray[np.complex128]) -> NDArray[np.float64]:
+    """Real forms of Hermitian (N, N) blocks, ``w^H Q w = x^T [[Re Q, -Im Q], [Im Q, Re Q]] x``
+    for ``x = [Re w; Im w]``: (..., N, N) -> (..., 2N, 2N)."""
+    return np.block([[Q.real, -Q.imag], [Q.imag, Q.real]])
 
 
 def _constant_quadratics(network: Network) -> NDArray[np.float64]:
-    """The quadratic parts of the 2K constraints, which do not change between iterations:
-    ``||w_k||^2`` (18d) and ``Gamma sum_{j != k} ||HI[k,j] w_j||^2`` (55).  -> (2K, n, n)."""
+    """The quadratic parts of the 2K constraints, which do not change between iterations, as the
+    diagonal blocks of each A_i: ``||w_k||^2`` (18d) and ``Gamma sum_{j != k} ||HI[k,j] w_j||^2``
+    (55).  -> (2K, K, 2N, 2N): A[i, j] is the block of beam j in constraint i."""
     K, N = network.n_terminals, network.terminal_antennas
     gamma = network.scenario.sensing_sinr
-    A = np.zeros((2 * K, 2 * K * N, 2 * K * N))
-    eye = np.broadcast_to(np.eye(N, dtype=complex), (K, N, N))
-    for k in range(K):
-        A[k] = _blockdiag_real(np.where(np.arange(K)[:, None, None] == k, eye, 0.0))
+    A = np.zeros((2 * K, K, 2 * N, 2 * N))
+    A[np.arange(K), np.arange(K)] = np.eye(2 * N)
     B = np.einsum("kjab,kjac->kjbc", network.HI.conj(), network.HI)  # HI[k,j]^H HI[k,j]
-    for k in range(K):
-        A[K + k] = gamma * _blockdiag_real(B[k])  # B[k,k] = 0: HI[k,k] is zero
+    A[K:] = gamma * _real_blocks(B)  # B[k,k] = 0: HI[k,k] is zero
     return A
 
 
 def _joint_problem(network: Network, w: NDArray[np.complex128], serving: NDArray[np.int64],
-                   pbar: NDArray[np.float64], A_const: NDArray[np.float64]):
-    """The real-valued joint QCQP around the current iterate w (K, N)."""
+                   pbar: NDArray[np.float64], A_const: NDArray[np.float64],
+                   A_max: NDArray[np.float64]):
+    """The real-valued joint QCQP around the current iterate w (K, N), block-diagonal: P as
+    (K, 2N, 2N) and A as (2K, K, 2N, 2N) diagonal blocks (``solve_qcqp(..., block_size=2N)``).
+    ``A_max`` (2K,): the largest magnitude in each A_i."""
     sc = network.scenario
     K, N = network.n_terminals, network.terminal_antennas
     noise = sc.noise_power_w
@@ -79,7 +75,7 @@ def _joint_problem(network: Network, w: NDArray[np.complex128], serving: NDArray
     # h[i, k] = H[l(i), k] u_i: what terminal k's beam does to offloading terminal i's receiver
     h = np.einsum("iknm,im->ikn", network.H[serving[off]], u[off])
     Q = np.einsum("i,ikn,ikm->knm", weight, h, h.conj())
-    P = _blockdiag_real(Q)
+    P = _real_blocks(Q)
     q = np.zeros((K, 2 * N))
     direct = h[np.arange(off.size), off]  # H[l(k),k] u_k for offloading k
     q[off] = 2.0 * weight[:, None] * np.concatenate([direct.real, direct.imag], axis=1)
@@ -92,9 +88,10 @@ def _joint_problem(network: Network, w: NDArray[np.complex128], serving: NDArray
     b = b.reshape(2 * K, -1)
     c = np.concatenate([pbar, -sc.sensing_sinr * noise - network.echo_gain * np.abs(proj) ** 2])
     # Normalise every constraint so its data are O(1) (the sensing rows are ~1e-14 W otherwise).
-    scale = np.maximum(np.abs(c), np.abs(b).max(axis=1) + np.abs(A_const).max(axis=(1, 2)))
+    scale = np.maximum(np.abs(c), np.abs(b).max(axis=1) + A_max)
     pscale = max(np.abs(P).max(), np.abs(q).max(), 1e-300)
-    return P / pscale, q.ravel() / pscale, A_const / scale[:, None, None], b / scale[:, None], c / scale
+    return (P / pscale, q.ravel() / pscale, A_const / scale[:, None, None, None], b / scale[:, None],
+            c / scale)
 
 
 def optimize_beamforming_centralized(network: Network, a: ArrayLike, b: ArrayLike, *,
@@ -124,6 +121,7 @@ def optimize_beamforming_centralized(network: Network, a: ArrayLike, b: ArrayLik
     K, N = network.n_terminals, network.terminal_antennas
     w = np.array(start.w)
     A_const = _constant_quadratics(network)
+    A_max = np.abs(A_const).max(axis=(1, 2, 3))
     obj = _upload_objective(network, w, serving)
     history = [obj]
     best_w, best = w, obj
@@ -131,8 +129,8 @@ def optimize_beamforming_centralized(network: Network, a: ArrayLike, b: ArrayLik
     status = "max_iter"
     it = 0
     for it in range(1, max_iter + 1):
-        P, q, A, bb, c = _joint_problem(network, w, serving, pbar, A_const)
-        res = solve_qcqp(P, q, A, bb, c, x0=_to_real(w))
+        P, q, A, bb, c = _joint_problem(network, w, serving, pbar, A_const, A_max)
+        res = solve_qcqp(P, q, A, bb, c, x0=_to_real(w), block_size=2 * N)
         if res.status != "optimal":
             failures += 1
             it -= 1

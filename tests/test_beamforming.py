@@ -196,6 +196,65 @@ def test_feasibility_phase_repairs_a_violating_start():
         assert_feasible(net, a, b, w)
 
 
+def feasibility_problem(net, pbar, w):
+    """The feasibility phase's joint problem (docs/algorithms.md), transcribed densely: variables
+    [y_1 .. y_K, t / T], y_k = [Re w_k; Im w_k] / sqrt(P-bar_k); ||y_k||^2 <= 1 and the linearised
+    normalised sensing margins >= t.  -> P, q, A, b, c (dense), x0 (strictly feasible), block size."""
+    sc = net.scenario
+    K, N = net.n_terminals, net.terminal_antennas
+    nb, unit = 2 * N, sc.sensing_sinr * sc.noise_power_w
+    n = K * nb + 1
+    A, b, c = np.zeros((2 * K, n, n)), np.zeros((2 * K, n)), np.zeros(2 * K)
+    x0 = np.zeros(n)
+    for k in range(K):
+        blk = slice(k * nb, (k + 1) * nb)
+        A[k, blk, blk] = np.eye(nb)
+        c[k] = 1.0
+        x0[blk] = np.concatenate([w[k].real, w[k].imag]) / np.sqrt(pbar[k])
+        for j in range(K):
+            if j != k:
+                G = net.HI[k, j].conj().T @ net.HI[k, j]
+                A[K + k, j * nb:(j + 1) * nb, j * nb:(j + 1) * nb] = sc.sensing_sinr * pbar[j] / unit * real_form(G)
+        beta = net.steering[k].conj() @ w[k]
+        v = -2.0 * net.echo_gain[k] * np.sqrt(pbar[k]) / unit * net.steering[k] * beta
+        b[K + k, blk] = np.concatenate([v.real, v.imag])
+        c[K + k] = -(sc.sensing_sinr * sc.noise_power_w + net.echo_gain[k] * abs(beta) ** 2) / unit
+    T = max(np.abs(c[K:]).max(), np.abs(b[K:]).max(), np.abs(A[K:]).max())
+    b[K:, -1] = T
+    g = np.einsum("i,mij,j->m", x0, A, x0) + b @ x0 - c
+    x0[-1] = -(g[K:].max() + 1.0) / T
+    q = np.zeros(n)
+    q[-1] = 1.0
+    return np.zeros((n, n)), q, A, b, c, x0, nb
+
+
+def test_feasibility_problem_structured_path_matches_dense_path():
+    """The feasibility phase's joint problem (the repair case below, first SCA step) solved by the
+    block-structured path (what Algorithm 2 uses) and by the dense path: the same optimum."""
+    net = pi.draw_network(pi.Scenario(), seed=3)
+    a, b = round_robin(net)
+    rng = np.random.default_rng(3)
+    w0 = rng.standard_normal((9, 8)) + 1j * rng.standard_normal((9, 8))
+    w0 *= np.sqrt(0.5 * net.max_power_w)[:, None] / np.linalg.norm(w0, axis=1, keepdims=True)
+    P, q, A, bb, c, x0, nb = feasibility_problem(net, power_budget(net, serving_bs(a, b)), w0)
+    dense = solve_qcqp(P, q, A, bb, c, x0=x0)
+    block = solve_qcqp(P, q, A, bb, c, x0=x0, block_size=nb)
+    assert dense.status == block.status == "optimal"
+    assert block.objective == pytest.approx(dense.objective, rel=QCQP_OBJECTIVE_RTOL)
+    assert block.phase1_iterations == 0  # x0 strictly feasible, as Algorithm 2's start
+
+
+def test_feasibility_phase_repairs_a_large_drop():
+    """K = 40, L = 5 (seed 1): the MRS start violates (18e); the feasibility phase (joint problem
+    with 641 variables, block-structured path) repairs it."""
+    net = pi.draw_network(pi.Scenario(n_bs=5, n_terminals=40), seed=1)
+    off = pi.optimize_offloading(net, max_sensing_beams(net))
+    assert not pi.evaluate(net, max_sensing_beams(net), off.a, off.b).feasible
+    res = pi.optimize_beamforming(net, off.a, off.b, max_iter=0)
+    assert res.feasibility_iterations > 0 and res.status != "infeasible"
+    assert_feasible(net, off.a, off.b, res.w)
+
+
 def test_infeasible_threshold_reports_failing_terminals():
     net = pi.draw_network(pi.Scenario(sensing_sinr_db=45.0), seed=0)
     a, b = round_robin(net)

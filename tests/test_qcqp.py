@@ -1,4 +1,5 @@
-"""The dense QCQP solver (cpp/qcqp.cpp) against CVXPY + Clarabel, by KKT residuals, and on bad input."""
+"""The QCQP solver (cpp/qcqp.cpp) against CVXPY + Clarabel, by KKT residuals, and on bad input; its
+block-structured path against the dense path and Clarabel."""
 
 from __future__ import annotations
 
@@ -170,6 +171,161 @@ def test_statuses_are_strings():
 ])
 def test_bad_input(change, match):
     args = dict(P=np.eye(2), q=np.ones(2), A=np.eye(2)[None], b=np.zeros((1, 2)), c=np.ones(1))
+    change(args)
+    with pytest.raises(ValueError, match=match):
+        solve_qcqp(**args)
+
+
+# --- The block-structured path (block_size=...) -------------------------------------------------
+
+#: (K, nb, m, tail): the CCET-ISCC joint shape at K = 9, N = 8, and shapes with tail variables
+#: (the feasibility phase of Algorithm 2 has one: t); "wide": many coupling rows, whose infeasible
+#: instances stalled phase I before the refinement loop and the augmented-row J dx.
+BLOCK_SHAPES = {"joint": (9, 16, 18, 0), "tail1": (5, 4, 9, 1), "tail2": (12, 6, 20, 2),
+                "wide": (30, 4, 70, 1)}
+
+
+def random_block_instance(seed: int, K: int, nb: int, m: int, kind: str, tail: int = 0):
+    """A random convex QCQP whose P and A_i are block-diagonal (K blocks of order nb, then a tail
+    block), given by factors: G[i] (n, r_i) with A_i = G[i] G[i]^T, F likewise for P.
+
+    Rows 0..K-1 are balls on one block each (gradients inside one block, as the power budgets of
+    the joint problems), row K a ball on the tail (if any); about a third of the other rows are
+    local to one block, the rest couple blocks through their PSD blocks and a dense b_i (as the
+    sensing rows).  kind as in random_instance.
+    """
+    rng = np.random.default_rng(seed)
+    n = K * nb + tail
+    spans = [slice(k * nb, (k + 1) * nb) for k in range(K)] + ([slice(K * nb, n)] if tail else [])
+
+    def factor(blocks):
+        cols = []
+        for k in blocks:
+            width = spans[k].stop - spans[k].start
+            g = np.zeros((n, int(rng.integers(1, min(width, 6) + 1))))
+            g[spans[k]] = _factor(rng, width, g.shape[1])
+            cols.append(g)
+        return np.hstack(cols) if cols else np.zeros((n, 0))
+
+    F = factor([k for k in range(len(spans)) if rng.random() < 0.8])
+    q = 3.0 * rng.standard_normal(n)
+    G, b = [], np.zeros((m, n))
+    for i in range(m):
+        if i < len(spans):  # a ball on one block
+            g = np.zeros((n, spans[i].stop - spans[i].start))
+            g[spans[i]] = np.eye(g.shape[1])
+        elif rng.random() < 0.35:  # local: one block, A and b
+            k = int(rng.integers(len(spans)))
+            g = factor([k]) if rng.random() < 0.7 else np.zeros((n, 0))
+            b[i, spans[k]] = rng.standard_normal(spans[k].stop - spans[k].start)
+        else:  # coupling
+            g = factor([k for k in range(len(spans)) if rng.random() < 0.5]) if rng.random() < 0.7 \
+                else np.zeros((n, 0))
+            b[i] = rng.standard_normal(n)
+        G.append(g)
+    if kind == "inactive":
+        F = np.hstack([F, np.sqrt(0.5) * np.eye(n)])
+    centre = (np.linalg.solve(2.0 * F @ F.T, q) if kind == "inactive"
+              else 0.3 * rng.standard_normal(n))
+    c = np.array([np.sum((G[i].T @ centre) ** 2) + b[i] @ centre for i in range(m)])
+    c += rng.uniform(0.1, 2.0, m) if kind != "inactive" else rng.uniform(1.0, 3.0, m)
+    if kind == "infeasible":
+        d = rng.standard_normal(n)
+        G[-1] = G[-2] = np.zeros((n, 0))
+        b[-2], b[-1], c[-2], c[-1] = d, -d, -0.5, -0.5
+    return F, q, G, b, c
+
+
+def to_blocks(M: np.ndarray, nb: int) -> np.ndarray:
+    """(..., K nb, K nb) -> (..., K, nb, nb): the diagonal blocks."""
+    K = M.shape[-1] // nb
+    return np.stack([M[..., k * nb:(k + 1) * nb, k * nb:(k + 1) * nb] for k in range(K)], axis=-3)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("shape", BLOCK_SHAPES)
+def test_block_path_matches_dense_path(shape, kind):
+    """Structured vs dense path on the same instances: the same status, objective to
+    QCQP_OBJECTIVE_RTOL, KKT residuals of the structured answer recomputed independently, the same
+    phase-I value for the infeasible ones."""
+    K, nb, m, tail = BLOCK_SHAPES[shape]
+    for seed in range(20):
+        inst = random_block_instance(5000 + 100 * KINDS.index(kind) + seed, K, nb, m, kind, tail)
+        P, q, A, b, c = dense(*inst)
+        ref = solve_qcqp(P, q, A, b, c)
+        res = solve_qcqp(P, q, A, b, c, block_size=nb)
+        assert res.status == ref.status, (seed, ref.status, res.status)
+        if kind == "infeasible":
+            assert res.status == "infeasible" and res.violated
+            assert res.phase1_value == pytest.approx(ref.phase1_value, rel=QCQP_OBJECTIVE_RTOL,
+                                                     abs=QCQP_OBJECTIVE_RTOL)
+            continue
+        assert res.status == "optimal", (seed, res)
+        check_kkt(res, P, q, A, b, c)
+        assert res.objective == pytest.approx(ref.objective, rel=QCQP_OBJECTIVE_RTOL, abs=QCQP_OBJECTIVE_RTOL)
+        if kind == "inactive":
+            assert res.z.max() <= 1e-8
+            np.testing.assert_allclose(res.x, ref.x, rtol=1e-8, atol=1e-10)
+
+
+def test_block_forms_equal_dense_forms():
+    """P as (K, nb, nb) and A as (m, K, nb, nb) give bit-identical answers to the dense arrays."""
+    K, nb, m, _ = BLOCK_SHAPES["joint"]
+    P, q, A, b, c = dense(*random_block_instance(11, K, nb, m, "feasible"))
+    from_dense = solve_qcqp(P, q, A, b, c, block_size=nb)
+    from_blocks = solve_qcqp(to_blocks(P, nb), q, to_blocks(A, nb), b, c, block_size=nb)
+    assert from_blocks.status == "optimal"
+    np.testing.assert_array_equal(from_blocks.x, from_dense.x)
+    np.testing.assert_array_equal(from_blocks.z, from_dense.z)
+
+
+def test_block_path_feasible_start_and_phase_one_agree():
+    K, nb, m, tail = BLOCK_SHAPES["tail1"]
+    P, q, A, b, c = dense(*random_block_instance(3, K, nb, m, "feasible", tail))
+    n = len(q)
+    cold = solve_qcqp(P, q, A, b, c, x0=np.full(n, 50.0), block_size=nb)
+    warm = solve_qcqp(P, q, A, b, c, x0=cold.x, block_size=nb)
+    assert cold.phase1_iterations > 0 and warm.phase1_iterations == 0
+    assert warm.objective == pytest.approx(cold.objective, rel=1e-9)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", KINDS)
+def test_block_path_matches_clarabel_joint_shape(kind):
+    """The joint shape (n = 144, m = 18), block-structured, against CVXPY + Clarabel."""
+    K, nb, m, _ = BLOCK_SHAPES["joint"]
+    compared = 0
+    for seed in range(10):
+        inst = random_block_instance(7000 + 100 * KINDS.index(kind) + seed, K, nb, m, kind)
+        P, q, A, b, c = dense(*inst)
+        res = solve_qcqp(to_blocks(P, nb), q, to_blocks(A, nb), b, c, block_size=nb)
+        status, value, _ = clarabel(*inst)
+        if kind == "infeasible":
+            assert status == "infeasible" and res.status == "infeasible"
+            continue
+        assert status in ("optimal", "optimal_inaccurate"), status
+        assert res.status == "optimal", (seed, res)
+        check_kkt(res, P, q, A, b, c)
+        if status == "optimal":
+            assert res.objective == pytest.approx(value, rel=QCQP_OBJECTIVE_RTOL, abs=QCQP_OBJECTIVE_RTOL)
+            compared += 1
+    assert compared >= (0 if kind == "infeasible" else 9)
+
+
+@pytest.mark.parametrize("change, match", [
+    (lambda a: a.update(block_size=0), "block_size"),
+    (lambda a: a.update(block_size=True), "block_size"),
+    (lambda a: a.update(block_size=5), "block_size"),
+    (lambda a: a.update(P=np.ones((4, 4))), "P: entries outside the diagonal blocks"),
+    (lambda a: a.update(A=np.ones((1, 4, 4))), "A: entries outside the diagonal blocks"),
+    (lambda a: a.update(A=np.zeros((1, 3, 2, 2))), "A"),
+    (lambda a: a.update(P=np.zeros((2, 2, 3))), "P"),
+    (lambda a: a.update(A=np.zeros((1, 1, 3, 3))), "A"),
+    (lambda a: a.update(P=np.array([[[1.0, 1.0], [0.0, 1.0]]] * 2)), "P: must be symmetric"),
+])
+def test_block_bad_input(change, match):
+    args = dict(P=np.eye(4), q=np.ones(4), A=np.eye(4)[None], b=np.zeros((1, 4)), c=np.ones(1),
+                block_size=2)
     change(args)
     with pytest.raises(ValueError, match=match):
         solve_qcqp(**args)
