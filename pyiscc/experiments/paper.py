@@ -61,19 +61,28 @@ def _below(better: str, worse: str, metric: str = "mean_latency", strict: bool =
 
 def _monotone(scheme: str, increasing: bool = True, metric: str = "mean_latency",
               rtol: float = 1e-3) -> Callable[[pd.DataFrame], ClaimResult]:
-    """``metric`` of ``scheme`` rises (falls) with x in every series, up to ``rtol`` noise."""
+    """``metric`` of ``scheme`` rises (falls) with x in every series: the last point is above
+    (below) the first, and no step goes the other way by more than the noise (the 95% CI of the
+    difference of the two means, or ``rtol`` of the value, whichever is larger)."""
     def check(summary: pd.DataFrame) -> ClaimResult:
         series = summary["series"].dropna().unique().tolist() or [None]
         ok, details = True, []
         for sv in series:
-            c = _curve(summary, scheme, metric, sv).dropna().sort_index()
-            d = np.diff(c.to_numpy()) * (1 if increasing else -1)
-            good = bool((d >= -rtol * np.abs(c.to_numpy()[:-1])).all()) if len(c) > 1 else False
+            c = _curve(summary, scheme, metric, sv).sort_index()
+            ci = _curve(summary, scheme, f"{metric}_ci95", sv).reindex(c.index).fillna(0.0)
+            keep = c.notna()
+            c, ci = c[keep].to_numpy(), ci[keep].to_numpy()
+            if len(c) < 2:
+                ok = False
+                continue
+            sign = 1.0 if increasing else -1.0
+            step = sign * np.diff(c)
+            noise = np.maximum(np.hypot(ci[1:], ci[:-1]), rtol * np.abs(c[:-1]))
+            good = bool(sign * (c[-1] - c[0]) > 0 and (step >= -noise).all())
             ok &= good
-            if len(c) > 1:
-                details.append(f"{'' if sv is None else f'{sv:g}: '}{c.iloc[0]:.4g} -> "
-                               f"{c.iloc[-1]:.4g}{'' if good else ' (not monotone)'}")
-        return ClaimResult(ok, "; ".join(details) or "no data")
+            details.append(f"{'' if sv is None else f'{sv:g}: '}{c[0]:.4g} -> {c[-1]:.4g}"
+                           f"{'' if good else ' (no significant trend)'}")
+        return ClaimResult(bool(ok), "; ".join(details) or "no data")
     return check
 
 
