@@ -69,7 +69,8 @@ def _monotone(scheme: str, increasing: bool = True, metric: str = "mean_latency"
         ok, details = True, []
         for sv in series:
             c = _curve(summary, scheme, metric, sv).sort_index()
-            ci = _curve(summary, scheme, f"{metric}_ci95", sv).reindex(c.index).fillna(0.0)
+            ci = (_curve(summary, scheme, f"{metric}_ci95", sv).reindex(c.index).fillna(0.0)
+                  if f"{metric}_ci95" in summary else pd.Series(0.0, index=c.index))
             keep = c.notna()
             c, ci = c[keep].to_numpy(), ci[keep].to_numpy()
             if len(c) < 2:

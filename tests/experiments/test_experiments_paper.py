@@ -34,6 +34,7 @@ def _fake_summary(spec, better_first=True):
                    else params[spec.sweep.series_param]}
             for m in (*spec.sweep.metrics, "detection_probability"):
                 rec[m] = value
+                rec[f"{m}_ci95"] = 0.001 * value
             rows.append(rec)
     return pd.DataFrame(rows)
 
