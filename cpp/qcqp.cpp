@@ -149,9 +149,11 @@ struct View {
 
 // TX = T^T x (P_s x in the first n entries, then A_s,i x per block), g(x) = x^T A_s,i x + b_s,i^T x
 // - c_s,i and, optionally, the gradients 2 A_s,i x + b_s,i as the columns of JT (n x m).
-void constraints(const View& v, const RVector& x, RVector& g, RMatrix* JT, RVector& TX) {
-  const std::ptrdiff_t n = v.n, m = v.m;
-  if (n == kFixedOrder)
+// N > 0: compile-time n (= v.n), the loops unrolled; same arithmetic in the same order.
+template <std::ptrdiff_t N>
+void constraints_impl(const View& v, const RVector& x, RVector& g, RMatrix* JT, RVector& TX) {
+  const std::ptrdiff_t n = N > 0 ? N : v.n, m = v.m;
+  if (N == kFixedOrder)
     gemv_rows16(v.R->data(), v.R->rows(), n, x.data(), TX.data());
   else
     TX.noalias() = *v.R * x;  // column-major: long contiguous columns (faster than T^T x)
@@ -171,6 +173,13 @@ void constraints(const View& v, const RVector& x, RVector& g, RMatrix* JT, RVect
     }
     g[i] = gi;
   }
+}
+
+void constraints(const View& v, const RVector& x, RVector& g, RMatrix* JT, RVector& TX) {
+  if (v.n == kFixedOrder)
+    constraints_impl<kFixedOrder>(v, x, g, JT, TX);
+  else
+    constraints_impl<0>(v, x, g, JT, TX);
 }
 
 // Least-squares multipliers of the active set {i : z_i > s_i}: min ||grad_f + J_A^T z_A||.
