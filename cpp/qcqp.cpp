@@ -67,8 +67,25 @@ inline void axpy_from(double* PYISCC_RESTRICT y, const double* PYISCC_RESTRICT a
   if (k < n) y[k] += f * a[k];
 }
 
+// y = A x for a column-major (rows x cols) A, rows a multiple of 16: 16 rows at a time in eight
+// SIMD pairs held in registers, the columns summed in order (the order of Eigen's GEMV, so the
+// result is bit-identical to the dynamic product).  The n = 16 hot path of the products T^T x
+// (stacked blocks) and 2 P + 2 sum z_i A_i (T as an n^2 x (1 + m_q) matrix).
+void gemv_rows16(const double* PYISCC_RESTRICT A, std::ptrdiff_t rows, std::ptrdiff_t cols,
+                 const double* PYISCC_RESTRICT x, double* PYISCC_RESTRICT y) {
+  using Chunk = Eigen::Matrix<double, 16, 1>;
+  for (std::ptrdiff_t r = 0; r < rows; r += 16) {
+    Chunk acc = Chunk::Zero();
+    for (std::ptrdiff_t j = 0; j < cols; ++j) acc += x[j] * Eigen::Map<const Chunk>(A + j * rows + r);
+    Eigen::Map<Chunk>(y + r) = acc;
+  }
+}
+
 // In-place Cholesky of the lower triangle (column-major, right-looking); false if not PD.
-bool cholesky_lower(double* L, std::ptrdiff_t n) {
+// N > 0: compile-time order (loops unrolled), n ignored.
+template <std::ptrdiff_t N = 0>
+bool cholesky_lower(double* L, std::ptrdiff_t n_rt) {
+  const std::ptrdiff_t n = N > 0 ? N : n_rt;
   for (std::ptrdiff_t j = 0; j < n; ++j) {
     double* PYISCC_RESTRICT cj = L + j * n;
     const double d = cj[j];
@@ -83,7 +100,9 @@ bool cholesky_lower(double* L, std::ptrdiff_t n) {
 }
 
 // x <- L^{-1} x with the factor of cholesky_lower.
-inline void forward_solve(const double* PYISCC_RESTRICT L, double* PYISCC_RESTRICT x, std::ptrdiff_t n) {
+template <std::ptrdiff_t N = 0>
+inline void forward_solve(const double* PYISCC_RESTRICT L, double* PYISCC_RESTRICT x, std::ptrdiff_t n_rt) {
+  const std::ptrdiff_t n = N > 0 ? N : n_rt;
   for (std::ptrdiff_t j = 0; j < n; ++j) {
     const double* cj = L + j * n;
     const double yj = x[j] / cj[j];
@@ -93,7 +112,9 @@ inline void forward_solve(const double* PYISCC_RESTRICT L, double* PYISCC_RESTRI
 }
 
 // x <- L^{-T} x with the factor of cholesky_lower.
-inline void backward_solve(const double* PYISCC_RESTRICT L, double* PYISCC_RESTRICT x, std::ptrdiff_t n) {
+template <std::ptrdiff_t N = 0>
+inline void backward_solve(const double* PYISCC_RESTRICT L, double* PYISCC_RESTRICT x, std::ptrdiff_t n_rt) {
+  const std::ptrdiff_t n = N > 0 ? N : n_rt;
   for (std::ptrdiff_t j = n - 1; j >= 0; --j) {
     const double* cj = L + j * n;
     x[j] = (x[j] - dot(cj + j + 1, x + j + 1, n - j - 1)) / cj[j];
@@ -101,10 +122,14 @@ inline void backward_solve(const double* PYISCC_RESTRICT L, double* PYISCC_RESTR
 }
 
 // x <- (L L^T)^{-1} x with the factor of cholesky_lower.
+template <std::ptrdiff_t N = 0>
 void cholesky_solve(const double* PYISCC_RESTRICT L, double* PYISCC_RESTRICT x, std::ptrdiff_t n) {
-  forward_solve(L, x, n);
-  backward_solve(L, x, n);
+  forward_solve<N>(L, x, n);
+  backward_solve<N>(L, x, n);
 }
+
+// Order of the fixed-size kernels (2N real variables at the default N = 8 antennas).
+constexpr std::ptrdiff_t kFixedOrder = 16;
 
 // The problem as the interior-point method sees it, scaled:  P_s = obj_scale P,
 // q_s = obj_scale q, A_s,i = r_i A_i, b_s,i = r_i b_i, c_s,i = r_i c_i.  P_s and the A_s,i of the
@@ -124,9 +149,14 @@ struct View {
 
 // TX = T^T x (P_s x in the first n entries, then A_s,i x per block), g(x) = x^T A_s,i x + b_s,i^T x
 // - c_s,i and, optionally, the gradients 2 A_s,i x + b_s,i as the columns of JT (n x m).
-void constraints(const View& v, const RVector& x, RVector& g, RMatrix* JT, RVector& TX) {
-  const std::ptrdiff_t n = v.n, m = v.m;
-  TX.noalias() = *v.R * x;  // column-major: long contiguous columns (faster than T^T x)
+// N > 0: compile-time n (= v.n), the loops unrolled; same arithmetic in the same order.
+template <std::ptrdiff_t N>
+void constraints_impl(const View& v, const RVector& x, RVector& g, RMatrix* JT, RVector& TX) {
+  const std::ptrdiff_t n = N > 0 ? N : v.n, m = v.m;
+  if (N == kFixedOrder)
+    gemv_rows16(v.R->data(), v.R->rows(), n, x.data(), TX.data());
+  else
+    TX.noalias() = *v.R * x;  // column-major: long contiguous columns (faster than T^T x)
   for (std::ptrdiff_t i = 0; i < m; ++i) {
     const double* bi = v.BT->data() + i * n;
     double gi = dot(bi, x.data(), n) - v.c[i];
@@ -143,6 +173,13 @@ void constraints(const View& v, const RVector& x, RVector& g, RMatrix* JT, RVect
     }
     g[i] = gi;
   }
+}
+
+void constraints(const View& v, const RVector& x, RVector& g, RMatrix* JT, RVector& TX) {
+  if (v.n == kFixedOrder)
+    constraints_impl<kFixedOrder>(v, x, g, JT, TX);
+  else
+    constraints_impl<0>(v, x, g, JT, TX);
 }
 
 // Least-squares multipliers of the active set {i : z_i > s_i}: min ||grad_f + J_A^T z_A||.
@@ -175,7 +212,8 @@ struct CoreResult {
 class DenseOps {
  public:
   DenseOps(const View& v, QcqpWorkspace& ws)
-      : v_(v), ws_(ws), n_(v.n), m_(v.m), nblocks_(v.T->cols() / v.n), small_(v.n <= kSmallOrder) {
+      : v_(v), ws_(ws), n_(v.n), m_(v.m), nblocks_(v.T->cols() / v.n), small_(v.n <= kSmallOrder),
+        fixed_(v.n == kFixedOrder) {
     ws.TX.resize(v.R->rows());
     ws.coef.resize(nblocks_);
     ws.KKT.resize(n_, n_);
@@ -201,8 +239,11 @@ class DenseOps {
       const std::ptrdiff_t blk = (*v_.block)[static_cast<std::size_t>(i)];
       if (blk >= 0) ws_.coef[blk] += 2.0 * z[i];
     }
-    Eigen::Map<RVector>(KKT.data(), n_ * n_).noalias() =
-        Eigen::Map<const RMatrix>(v_.T->data(), n_ * n_, nblocks_) * ws_.coef;
+    if (fixed_)
+      gemv_rows16(v_.T->data(), n_ * n_, nblocks_, ws_.coef.data(), KKT.data());
+    else
+      Eigen::Map<RVector>(KKT.data(), n_ * n_).noalias() =
+          Eigen::Map<const RMatrix>(v_.T->data(), n_ * n_, nblocks_) * ws_.coef;
     // Constraints with weight z/s above kAugmentAbove stay in an augmented (quasi-definite)
     // system instead of being folded into H + J^T W J: folding weights ~1/eps there wipes out
     // the tangential information near a degenerate optimum (the step then stalls).
@@ -216,7 +257,11 @@ class DenseOps {
       wm[i] = w[i] <= kAugmentAbove ? w[i] : 0.0;
       if (wm[i] == 0.0) continue;
       const double* ji = JT.data() + i * n_;
-      for (std::ptrdiff_t j = 0; j < n_; ++j) axpy_from(KKT.data() + j * n_, ji, wm[i] * ji[j], j, n_);
+      if (fixed_)
+        for (std::ptrdiff_t j = 0; j < kFixedOrder; ++j)
+          axpy_from(KKT.data() + j * kFixedOrder, ji, wm[i] * ji[j], j, kFixedOrder);
+      else
+        for (std::ptrdiff_t j = 0; j < n_; ++j) axpy_from(KKT.data() + j * n_, ji, wm[i] * ji[j], j, n_);
     }
     // Tiny static regularisation: keeps the factor defined where the problem is flat in some
     // direction (a linear objective, rank-deficient constraints).
@@ -226,7 +271,7 @@ class DenseOps {
       auto factor = [&]() {
         if (small_) {
           ws_.Lf = KKT;
-          return cholesky_lower(ws_.Lf.data(), n_);
+          return fixed_ ? cholesky_lower<kFixedOrder>(ws_.Lf.data(), n_) : cholesky_lower(ws_.Lf.data(), n_);
         }
         ws_.llt.compute(KKT);  // reads the lower triangle only
         return ws_.llt.info() == Eigen::Success;
@@ -261,7 +306,10 @@ class DenseOps {
       rhs.noalias() -= JT * e;
       if (small_) {
         dx = rhs;
-        cholesky_solve(ws_.Lf.data(), dx.data(), n_);
+        if (fixed_)
+          cholesky_solve<kFixedOrder>(ws_.Lf.data(), dx.data(), n_);
+        else
+          cholesky_solve(ws_.Lf.data(), dx.data(), n_);
       } else {
         dx = ws_.llt.solve(rhs);
       }
@@ -292,6 +340,7 @@ class DenseOps {
   QcqpWorkspace& ws_;
   std::ptrdiff_t n_, m_, nblocks_;
   bool small_;
+  bool fixed_;  // n == kFixedOrder: compile-time-size kernels (same arithmetic, same order)
   std::ptrdiff_t na_ = 0;
 };
 
