@@ -11,7 +11,7 @@ from numpy.typing import ArrayLike, NDArray
 from . import _core
 from .beams import max_sensing_beams
 from .metrics import check_beams, check_decisions, evaluate
-from .network import Network
+from .network import Network, nearest_bs
 
 __all__ = ["BeamformingResult", "optimize_beamforming", "serving_bs", "updating_bs", "power_budget"]
 
@@ -83,12 +83,7 @@ def serving_bs(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.int
 def updating_bs(network: Network, serving: NDArray[np.int64]) -> NDArray[np.int64]:
     """The BS whose group of sub-problems updates w_k: l(k) for offloading terminals, the nearest
     BS for local ones (smallest distance; without positions, the largest ``||H[l,k]||_F``)."""
-    if network.bs_positions is not None and network.terminal_positions is not None:
-        d = np.linalg.norm(network.bs_positions[:, None, :] - network.terminal_positions[None], axis=-1)
-        nearest = np.argmin(d, axis=0)
-    else:
-        nearest = np.argmax(np.linalg.norm(network.H, axis=(2, 3)), axis=0)
-    return np.where(serving >= 0, serving, nearest).astype(np.int64)
+    return np.where(serving >= 0, serving, nearest_bs(network)).astype(np.int64)
 
 
 def power_budget(network: Network, serving: NDArray[np.int64]) -> NDArray[np.float64]:

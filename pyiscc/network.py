@@ -16,7 +16,7 @@ from . import _core
 from ._validate import as_array
 from .scenario import Scenario
 
-__all__ = ["Network", "draw_network", "default_bs_positions", "steering_vectors"]
+__all__ = ["Network", "draw_network", "default_bs_positions", "nearest_bs", "steering_vectors"]
 
 #: Distances are clamped below at the 1 m reference distance of rho_0 (the path-loss model
 #: rho_0 / d^2 is only meaningful beyond it); a drop almost never comes that close.
@@ -203,6 +203,16 @@ class Network:
             if x is not None:
                 _readonly(x)
         return cls(scenario, *arrays)
+
+
+def nearest_bs(network: Network) -> NDArray[np.int64]:
+    """Index of each terminal's nearest BS (smallest distance; without positions, as for
+    ``Network.from_arrays`` without coordinates, the strongest channel ``||H[l,k]||_F``).  (K,)."""
+    if network.bs_positions is not None and network.terminal_positions is not None:
+        d = np.linalg.norm(network.bs_positions[:, None, :] - network.terminal_positions[None],
+                           axis=-1)  # (L, K)
+        return np.argmin(d, axis=0).astype(np.int64)
+    return np.argmax(np.linalg.norm(network.H, axis=(2, 3)), axis=0).astype(np.int64)
 
 
 def draw_network(scenario: Scenario | None = None, seed: int | None = None,

@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 
 from ..beams import max_sensing_beams
 from ..metrics import Evaluation, evaluate
-from ..network import Network
+from ..network import Network, nearest_bs
 
 __all__ = ["SCHEME_RUNNERS", "SchemeRunner", "register_scheme", "evaluation_metrics",
            "run_ccet_iscc", "run_dcet_iscc", "run_dcet_mrs", "run_dcet_mrt", "run_et_iscc",
@@ -130,17 +130,6 @@ def run_dcet_mrt(network: Network, **options: Any) -> dict[str, Any]:
 def run_dcet_mrs(network: Network, **options: Any) -> dict[str, Any]:
     """``dcet-mrs``: Algorithm 1 on fixed MRS beams."""
     return _solve_metrics(network, "dcet-mrs", **options)
-
-
-def nearest_bs(network: Network) -> NDArray[np.int64]:
-    """Index of each terminal's nearest BS (by position; by the strongest channel
-    ``||H[l,k]||_F`` when the network carries no positions).  (K,) int."""
-    if network.bs_positions is not None and network.terminal_positions is not None:
-        d = np.linalg.norm(network.terminal_positions[None, :, :] - network.bs_positions[:, None, :],
-                           axis=-1)  # (L, K)
-        return np.argmin(d, axis=0)
-    gain = np.linalg.norm(network.H, axis=(2, 3))  # (L, K)
-    return np.argmax(gain, axis=0)
 
 
 def run_mec_nearest_mrs(network: Network) -> dict[str, Any]:
