@@ -17,19 +17,8 @@ import numpy as np
 import pytest
 
 import pyiscc as pi
-from pyiscc.offloading import OffloadingProblem, solve_admm, solve_milp
-
-
-def synthetic_problem(L: int, K: int, seed: int = 0) -> OffloadingProblem:
-    rng = np.random.default_rng(seed)
-    sc = pi.Scenario()
-    Z, beta = sc.task_bits, sc.cycles_per_bit
-    t_local = np.full(K, beta * Z / sc.cpu_local_hz)
-    upload = Z / rng.lognormal(np.log(1e8), 1.0, (L, K))
-    t_mec = upload + beta * Z / sc.cpu_mec_hz
-    t_cloud = upload + Z / sc.backhaul_bps + beta * Z / sc.cpu_cloud_hz
-    return OffloadingProblem(t_local, t_mec - t_local, t_cloud - t_local,
-                             np.full(L, sc.mec_slots), np.full(K, -np.inf))
+from pyiscc.offloading import solve_admm, solve_milp
+from test_offloading import synthetic_problem
 
 
 @pytest.mark.parametrize("impl", ["admm-exact", "admm-osqp", "milp"])
@@ -49,7 +38,7 @@ def test_offloading_default(benchmark, impl):
 @pytest.mark.parametrize("impl", ["admm-exact", "milp"])
 def test_offloading_K1000_L50(benchmark, impl):
     benchmark.group = "offloading K=1000, L=50 (synthetic costs)"
-    prob = synthetic_problem(50, 1000)
+    prob = synthetic_problem(50, 1000, seed=0)
     solve = solve_milp if impl == "milp" else solve_admm
     res = benchmark.pedantic(solve, args=(prob,), rounds=1, iterations=1)
     benchmark.extra_info.update(objective=res.objective, iterations=res.iterations,

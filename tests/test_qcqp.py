@@ -26,6 +26,24 @@ def _rank(rng, n):
     return int(rng.integers(1, min(n, 16) + 1))
 
 
+def _finish_instance(rng, F, q, G, b, kind: str):
+    """The right-hand sides of a random instance around a known point, and its kind: feasible
+    (slack 0.1-2 at the centre), inactive (P = F F^T + I/2, every constraint at least 1 away from
+    the unconstrained optimum) or infeasible (b^T x <= -0.5 and -b^T x <= -0.5 appended)."""
+    n, m = q.shape[0], len(G)
+    if kind == "inactive":
+        F = np.hstack([F, np.sqrt(0.5) * np.eye(n)])
+    centre = (np.linalg.solve(2.0 * F @ F.T, q) if kind == "inactive"
+              else 0.3 * rng.standard_normal(n))
+    c = np.array([np.sum((G[i].T @ centre) ** 2) + b[i] @ centre for i in range(m)])
+    c += rng.uniform(0.1, 2.0, m) if kind != "inactive" else rng.uniform(1.0, 3.0, m)
+    if kind == "infeasible":
+        d = rng.standard_normal(n)
+        G[-1] = G[-2] = np.zeros((n, 0))
+        b[-2], b[-1], c[-2], c[-1] = d, -d, -0.5, -0.5
+    return F, q, G, b, c
+
+
 def random_instance(seed: int, n: int, m: int, kind: str):
     """A random convex QCQP with PSD matrices given by factors (A_i = G_i G_i^T).
 
@@ -41,17 +59,7 @@ def random_instance(seed: int, n: int, m: int, kind: str):
     G[0] = np.eye(n)
     b = rng.standard_normal((m, n))
     b[0] = 0.0
-    if kind == "inactive":  # P = F F^T + I/2: a well-conditioned interior optimum
-        F = np.hstack([F, np.sqrt(0.5) * np.eye(n)])
-    centre = (np.linalg.solve(2.0 * F @ F.T, q) if kind == "inactive"
-              else 0.3 * rng.standard_normal(n))
-    c = np.array([np.sum((G[i].T @ centre) ** 2) + b[i] @ centre for i in range(m)])
-    c += rng.uniform(0.1, 2.0, m) if kind != "inactive" else rng.uniform(1.0, 3.0, m)
-    if kind == "infeasible":
-        d = rng.standard_normal(n)
-        G[-1] = G[-2] = np.zeros((n, 0))
-        b[-2], b[-1], c[-2], c[-1] = d, -d, -0.5, -0.5
-    return F, q, G, b, c
+    return _finish_instance(rng, F, q, G, b, kind)
 
 
 def dense(F, q, G, b, c):
@@ -223,17 +231,7 @@ def random_block_instance(seed: int, K: int, nb: int, m: int, kind: str, tail: i
                 else np.zeros((n, 0))
             b[i] = rng.standard_normal(n)
         G.append(g)
-    if kind == "inactive":
-        F = np.hstack([F, np.sqrt(0.5) * np.eye(n)])
-    centre = (np.linalg.solve(2.0 * F @ F.T, q) if kind == "inactive"
-              else 0.3 * rng.standard_normal(n))
-    c = np.array([np.sum((G[i].T @ centre) ** 2) + b[i] @ centre for i in range(m)])
-    c += rng.uniform(0.1, 2.0, m) if kind != "inactive" else rng.uniform(1.0, 3.0, m)
-    if kind == "infeasible":
-        d = rng.standard_normal(n)
-        G[-1] = G[-2] = np.zeros((n, 0))
-        b[-2], b[-1], c[-2], c[-1] = d, -d, -0.5, -0.5
-    return F, q, G, b, c
+    return _finish_instance(rng, F, q, G, b, kind)
 
 
 def to_blocks(M: np.ndarray, nb: int) -> np.ndarray:
