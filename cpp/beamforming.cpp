@@ -110,19 +110,24 @@ void fill_subproblem(const BeamformingInput& in, const IterationState& st, const
   const auto uk = static_cast<std::size_t>(k);
 
   // Objective (52)/(56): 2 alpha_k V_k Re(u_k^H H_{l(k)k}^H w_k) - w_k^H Q_k w_k.
-  CMatrix Q = CMatrix::Zero(N, N);
+  // Q_k = sum_i weight_i v_i v_i^H = S S^H with the columns sqrt(weight_i) v_i, v_i = H[l(i),k] u_i
+  // (one product instead of K rank-one updates; weight_i = alpha_i V_i >= 0).
+  CMatrix S(N, d.K);
   CVector h = CVector::Zero(N);
-  CVector v(N);
+  std::ptrdiff_t cols = 0;
   for (std::ptrdiff_t i = 0; i < d.K; ++i) {
     const std::int64_t l = in.serving[i];
     if (l < 0) continue;
     ConstCMapRM Hlk(in.H + (l * d.K + k) * N * M, N, M);
     ConstCVecMap ui(st.u.data() + i * M, M);
-    v.noalias() = Hlk * ui;
     const double weight = st.alpha[static_cast<std::size_t>(i)] * st.V[static_cast<std::size_t>(i)];
-    Q.noalias() += weight * v * v.adjoint();
+    auto v = S.col(cols++);
+    v.noalias() = Hlk * ui;
     if (i == k) h = (2.0 * weight) * v;
+    v *= std::sqrt(weight);
   }
+  CMatrix Q(N, N);
+  Q.noalias() = S.leftCols(cols) * S.leftCols(cols).adjoint();
   Q = 0.5 * (Q + Q.adjoint()).eval();  // exactly Hermitian, so the real form is symmetric
 
   real_form(Q, p, pr.P);

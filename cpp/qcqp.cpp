@@ -47,37 +47,79 @@ double max_step(const RVector& v, const RVector& dv) {
 #define PYISCC_RESTRICT
 #endif
 
+// The small kernels below use explicit vectors (GCC/Clang vector extensions): 4-lane AVX2 + FMA
+// registers in the `x86_64_v3` build, 2-lane SSE2 (NEON) ones in the `generic` build
+// (CMakeLists.txt).  Every sum runs in the order the code states (no alignment peeling, no
+// reassociation), so a build's results do not depend on where a buffer sits in memory.
+#if defined(__GNUC__)
+#define PYISCC_VECTOR_EXT 1
+#ifdef PYISCC_WIDE_VECTORS  // the x86_64_v3 build: 4 lanes (AVX2)
+constexpr int kLanes = 4;
+#else
+constexpr int kLanes = 2;  // SSE2 / NEON
+#endif
+using vd = double __attribute__((vector_size(8 * kLanes)));
+using vd_u = double __attribute__((vector_size(8 * kLanes), aligned(8)));  // unaligned access
+inline vd loadv(const double* p) { return *reinterpret_cast<const vd_u*>(p); }
+inline void storev(double* p, vd v) { *reinterpret_cast<vd_u*>(p) = v; }
+inline vd splat(double x) { return vd{} + x; }
+#endif
+
+// a . b, even and odd entries in two running sums.
 inline double dot(const double* PYISCC_RESTRICT a, const double* PYISCC_RESTRICT b, std::ptrdiff_t n) {
-  Eigen::Matrix<double, 2, 1> acc(0.0, 0.0);
+  double s0 = 0.0, s1 = 0.0;
   std::ptrdiff_t i = 0;
-  for (; i + 1 < n; i += 2)
-    acc += Eigen::Map<const Eigen::Matrix<double, 2, 1>>(a + i).cwiseProduct(Eigen::Map<const Eigen::Matrix<double, 2, 1>>(b + i));
-  double s = acc[0] + acc[1];
+  for (; i + 1 < n; i += 2) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+  }
+  double s = s0 + s1;
   if (i < n) s += a[i] * b[i];
   return s;
 }
 
-// y[k0..n) += f * a[k0..n), k0 rounded down to even, in pairs of lanes: Eigen's fixed-size
-// 2-vectors map to one SIMD register on every target (SSE2, NEON), without -march flags.
-using Pair = Eigen::Matrix<double, 2, 1>;
+// y[k0..n) += f * a[k0..n).
 inline void axpy_from(double* PYISCC_RESTRICT y, const double* PYISCC_RESTRICT a, double f,
                       std::ptrdiff_t k0, std::ptrdiff_t n) {
-  std::ptrdiff_t k = k0 & ~std::ptrdiff_t(1);
-  for (; k + 1 < n; k += 2) Eigen::Map<Pair>(y + k) += f * Eigen::Map<const Pair>(a + k);
-  if (k < n) y[k] += f * a[k];
+  for (std::ptrdiff_t k = k0; k < n; ++k) y[k] += f * a[k];
 }
 
-// y = A x for a column-major (rows x cols) A, rows a multiple of 16: 16 rows at a time in eight
-// SIMD pairs held in registers, the columns summed in order (the order of Eigen's GEMV, so the
-// result is bit-identical to the dynamic product).  The n = 16 hot path of the products T^T x
-// (stacked blocks) and 2 P + 2 sum z_i A_i (T as an n^2 x (1 + m_q) matrix).
+// y[k..16) += f * a[k..16) for k from k0 rounded down to a multiple of the lane count (entries
+// above k0 may be written too: callers use it on columns whose upper triangle is unused).
+inline void axpy16_from(double* PYISCC_RESTRICT y, const double* PYISCC_RESTRICT a, double f,
+                        std::ptrdiff_t k0) {
+#ifdef PYISCC_VECTOR_EXT
+  const vd fv = splat(f);
+  for (std::ptrdiff_t k = k0 & ~std::ptrdiff_t(kLanes - 1); k < 16; k += kLanes)
+    storev(y + k, loadv(y + k) + fv * loadv(a + k));
+#else
+  axpy_from(y, a, f, k0, 16);
+#endif
+}
+
+// y = A x for a column-major (rows x cols) A, rows a multiple of 16: 16 rows at a time in vector
+// registers, the columns summed in order.  The n = 16 hot path of the products T^T x (stacked
+// blocks) and 2 P + 2 sum z_i A_i (T as an n^2 x (1 + m_q) matrix).
 void gemv_rows16(const double* PYISCC_RESTRICT A, std::ptrdiff_t rows, std::ptrdiff_t cols,
                  const double* PYISCC_RESTRICT x, double* PYISCC_RESTRICT y) {
-  using Chunk = Eigen::Matrix<double, 16, 1>;
   for (std::ptrdiff_t r = 0; r < rows; r += 16) {
-    Chunk acc = Chunk::Zero();
-    for (std::ptrdiff_t j = 0; j < cols; ++j) acc += x[j] * Eigen::Map<const Chunk>(A + j * rows + r);
-    Eigen::Map<Chunk>(y + r) = acc;
+#ifdef PYISCC_VECTOR_EXT
+    constexpr int V = 16 / kLanes;
+    vd acc[V] = {};
+    for (std::ptrdiff_t j = 0; j < cols; ++j) {
+      const vd xj = splat(x[j]);
+      const double* a = A + j * rows + r;
+#pragma GCC unroll 8
+      for (int t = 0; t < V; ++t) acc[t] += xj * loadv(a + t * kLanes);
+    }
+#pragma GCC unroll 8
+    for (int t = 0; t < V; ++t) storev(y + r + t * kLanes, acc[t]);
+#else
+    double acc[16] = {};
+    for (std::ptrdiff_t j = 0; j < cols; ++j)
+      for (int t = 0; t < 16; ++t) acc[t] += x[j] * A[j * rows + r + t];
+    for (int t = 0; t < 16; ++t) y[r + t] = acc[t];
+#endif
   }
 }
 
@@ -93,8 +135,14 @@ bool cholesky_lower(double* L, std::ptrdiff_t n_rt) {
     const double ljj = std::sqrt(d);
     cj[j] = ljj;
     for (std::ptrdiff_t i = j + 1; i < n; ++i) cj[i] /= ljj;
-    // Column c from row c on (a row above may be written too: the upper triangle is unused).
-    for (std::ptrdiff_t c = j + 1; c < n; ++c) axpy_from(L + c * n, cj, -cj[c], c, n);
+    // Column c from row c on (N = 16: from row c rounded down to a multiple of 4; the upper
+    // triangle is unused).
+    for (std::ptrdiff_t c = j + 1; c < n; ++c) {
+      if constexpr (N == 16)
+        axpy16_from(L + c * n, cj, -cj[c], c);
+      else
+        axpy_from(L + c * n, cj, -cj[c], c, n);
+    }
   }
   return true;
 }
@@ -259,7 +307,7 @@ class DenseOps {
       const double* ji = JT.data() + i * n_;
       if (fixed_)
         for (std::ptrdiff_t j = 0; j < kFixedOrder; ++j)
-          axpy_from(KKT.data() + j * kFixedOrder, ji, wm[i] * ji[j], j, kFixedOrder);
+          axpy16_from(KKT.data() + j * kFixedOrder, ji, wm[i] * ji[j], j);
       else
         for (std::ptrdiff_t j = 0; j < n_; ++j) axpy_from(KKT.data() + j * n_, ji, wm[i] * ji[j], j, n_);
     }
@@ -303,13 +351,18 @@ class DenseOps {
     if (na_ == 0) {
       RVector& rhs = ws_.rhs;
       rhs = -rd;
+      if (fixed_) {  // rhs -= J^T e and J dx column by column (n = 16: plain vectorised loops)
+        for (std::ptrdiff_t i = 0; i < m_; ++i) axpy16_from(rhs.data(), JT.data() + i * kFixedOrder, -e[i], 0);
+        dx = rhs;
+        cholesky_solve<kFixedOrder>(ws_.Lf.data(), dx.data(), n_);
+        for (std::ptrdiff_t i = 0; i < m_; ++i) Jdx[i] = dot(JT.data() + i * kFixedOrder, dx.data(), kFixedOrder);
+        dz = w.cwiseProduct(Jdx) + e;
+        return;
+      }
       rhs.noalias() -= JT * e;
       if (small_) {
         dx = rhs;
-        if (fixed_)
-          cholesky_solve<kFixedOrder>(ws_.Lf.data(), dx.data(), n_);
-        else
-          cholesky_solve(ws_.Lf.data(), dx.data(), n_);
+        cholesky_solve(ws_.Lf.data(), dx.data(), n_);
       } else {
         dx = ws_.llt.solve(rhs);
       }

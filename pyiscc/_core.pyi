@@ -1,9 +1,13 @@
-"""Type stub of the compiled module pyiscc._core (cpp/bindings)."""
+"""Type stub of pyiscc._core: the compiled kernels (cpp/bindings) re-exported from the build
+that suits this CPU (pyiscc/_core.py)."""
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __version__: str
+KERNELS: str  # "generic" or "x86-64-v3"
+
+def cpu_supports_x86_64_v3() -> bool: ...
 
 def effective_channels(H: ArrayLike, w: ArrayLike) -> NDArray[np.complex128]: ...
 def uplink_sinr(g: ArrayLike, noise_power: float) -> NDArray[np.float64]: ...
