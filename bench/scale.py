@@ -4,14 +4,24 @@ resident memory (ru_maxrss) is its own.
 
     python bench/scale.py                      # the issue's sizes, 1 drop each
     python bench/scale.py --sizes 9,3,16 40,5,16 --drops 3
+    python bench/scale.py --geometry table3    # every size in Table III's 1 km square
+
+Geometry.  `density` (the default; bench/threads.py's `density_scenario`) keeps Table III's
+density of terminals (9 per km^2): the square's side grows as 1 km * sqrt(K / 9) and the L BSs
+sit at the centres of a near-square grid of cells covering it (for K = 9, L = 3 this is the same density as Table III, with the BSs on a
+row instead of the paper's triangle).  `table3` drops every size in the 1 km square with the BSs on
+the circle through the paper's three sites (the library's default layout): at K = 100 the echo
+interference of the nearest terminals is then far above the noise and the drop is infeasible.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -21,14 +31,18 @@ CHILD = r"""
 import json, resource, sys, time
 import numpy as np
 import pyiscc as pi
-K, L, M, N, seed = (int(v) for v in sys.argv[1:6])
-sc = pi.Scenario(n_terminals=K, n_bs=L, bs_antennas=M, terminal_antennas=N)
+K, L, M, N, seed, workers = (int(v) for v in sys.argv[1:7])
+geometry, bench_dir = sys.argv[7], sys.argv[8]
+sys.path.insert(0, bench_dir)
+from threads import density_scenario
+sc = (density_scenario(K, L, M, N) if geometry == "density"
+      else pi.Scenario(n_terminals=K, n_bs=L, bs_antennas=M, terminal_antennas=N))
 t0 = time.perf_counter()
 net = pi.draw_network(sc, seed=seed)
 t1 = time.perf_counter()
-sol = pi.solve(net, "dcet-iscc")
+sol = pi.solve(net, "dcet-iscc", workers=workers)
 t2 = time.perf_counter()
-print(json.dumps(dict(K=K, L=L, M=M, N=N, seed=seed, draw_s=t1 - t0, solve_s=t2 - t1,
+print(json.dumps(dict(K=K, L=L, M=M, N=N, seed=seed, workers=workers, geometry=geometry, draw_s=t1 - t0, solve_s=t2 - t1,
                       status=sol.status, feasible=bool(sol.feasible),
                       outer=sol.outer_iterations,
                       bf_iterations=[len(h) - 1 for h in sol.history["beamforming"]],
@@ -42,31 +56,81 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="*", default=SIZES, help="K,L,M triples")
     parser.add_argument("--N", type=int, default=8)
     parser.add_argument("--drops", type=int, default=1)
+    parser.add_argument("--workers", type=int, nargs="*", default=[1],
+                        help="solve(workers=...) values to run each size with (per-BS threads)")
+    parser.add_argument("--geometry", choices=("density", "table3"), default="density")
     parser.add_argument("--timeout", type=float, default=1800.0, help="per run [s]")
+    parser.add_argument("--json", help="append every finished run to this JSON-lines file")
+    parser.add_argument("--plot", help="PNG of solve time and peak memory vs K (from --json's "
+                        "file when given, so earlier runs are included)")
     args = parser.parse_args()
     rows = []
-    print("| K | L | M | N | drop | draw s | solve s | peak MB | status | feasible | rounds | Alg.2 iterations |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for size in args.sizes:
+    print(f"geometry: {args.geometry}\n")
+    print("| K | L | M | N | drop | workers | draw s | solve s | peak MB | status | feasible | rounds | Alg.2 iterations |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for size, seed, workers in itertools.product(args.sizes, range(args.drops), args.workers):
         K, L, M = (int(v) for v in size.split(","))
-        for seed in range(args.drops):
-            try:
-                out = subprocess.run([sys.executable, "-c", CHILD, str(K), str(L), str(M),
-                                      str(args.N), str(seed)], capture_output=True, text=True,
-                                     timeout=args.timeout, check=True)
-            except subprocess.TimeoutExpired:
-                print(f"| {K} | {L} | {M} | {args.N} | {seed} | - | > {args.timeout:.0f} | - | timeout | | | |")
-                continue
-            r = json.loads(out.stdout.strip().splitlines()[-1])
-            rows.append(r)
-            print(f"| {K} | {L} | {M} | {args.N} | {seed} | {r['draw_s']:.2f} | {r['solve_s']:.2f} | "
-                  f"{r['peak_rss_mb']:.0f} | {r['status']} | {r['feasible']} | {r['outer']} | "
-                  f"{r['bf_iterations']} |", flush=True)
-    if len({r["K"] for r in rows}) >= 2:
-        K = np.array([r["K"] for r in rows], float)
-        t = np.array([r["solve_s"] for r in rows])
+        head = f"| {K} | {L} | {M} | {args.N} | {seed} | {workers} |"
+        try:
+            out = subprocess.run([sys.executable, "-c", CHILD, str(K), str(L), str(M), str(args.N),
+                                  str(seed), str(workers), args.geometry,
+                                  str(Path(__file__).resolve().parent)],
+                                 capture_output=True, text=True, timeout=args.timeout, check=True)
+        except subprocess.TimeoutExpired:
+            print(f"{head} - | > {args.timeout:.0f} | - | timeout | | | |", flush=True)
+            continue
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append(r)
+        if args.json:
+            with open(args.json, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(r) + "\n")
+        print(f"{head} {r['draw_s']:.2f} | {r['solve_s']:.2f} | {r['peak_rss_mb']:.0f} | "
+              f"{r['status']} | {r['feasible']} | {r['outer']} | {r['bf_iterations']} |", flush=True)
+    first = [r for r in rows if r["workers"] == args.workers[0]]
+    if len({r["K"] for r in first}) >= 2:
+        K = np.array([r["K"] for r in first], float)
+        t = np.array([r["solve_s"] for r in first])
         slope = np.polyfit(np.log(K), np.log(t), 1)[0]
-        print(f"\nfitted growth exponent of solve time in K (log-log least squares): {slope:.2f}")
+        print(f"\nfitted growth exponent of solve time in K (log-log least squares, "
+              f"workers={args.workers[0]}): {slope:.2f}")
+    if args.plot:
+        if args.json:
+            with open(args.json, encoding="utf-8") as fh:
+                rows = [json.loads(line) for line in fh if line.strip()]
+        plot(rows, args.plot)
+
+
+def plot(rows: list[dict], path: str) -> None:
+    """Solve time and peak memory vs K (log-log), one marker style per worker count."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(9, 3.6), constrained_layout=True)
+    markers = {1: ("o", "-"), 2: ("s", "--"), 4: ("^", ":"), 8: ("D", "-.")}
+    for workers in sorted({r["workers"] for r in rows}):
+        sel = sorted((r for r in rows if r["workers"] == workers), key=lambda r: r["K"])
+        K = np.array([r["K"] for r in sel], float)
+        t = np.array([r["solve_s"] for r in sel])
+        mem = np.array([r["peak_rss_mb"] for r in sel]) / 1024
+        mk, ls = markers.get(workers, ("x", "-"))
+        label = f"workers = {workers}"
+        if len(set(K)) >= 2:
+            label += f" (slope {np.polyfit(np.log(K), np.log(t), 1)[0]:.2f})"
+        ax_t.loglog(K, t, marker=mk, linestyle=ls, color="k", label=label)
+        ax_m.loglog(K, mem, marker=mk, linestyle=ls, color="k", label=f"workers = {workers}")
+    kmin = min(r["K"] for r in rows)
+    ax_t.axhline(120, color="0.5", linewidth=0.8)
+    ax_t.text(kmin, 130, "target at K = 1000: 120 s", color="0.4", fontsize=8)
+    ax_m.axhline(8, color="0.5", linewidth=0.8)
+    ax_m.text(kmin, 8.6, "8 GB", color="0.4", fontsize=8)
+    ax_t.set(xlabel="terminals K", ylabel="dcet-iscc solve time [s]", title="Time")
+    ax_m.set(xlabel="terminals K", ylabel="peak resident memory [GB]", title="Memory")
+    for ax in (ax_t, ax_m):
+        ax.grid(True, which="both", color="0.9")
+        ax.legend(fontsize=8)
+    fig.savefig(path, dpi=150)
 
 
 if __name__ == "__main__":

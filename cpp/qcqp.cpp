@@ -28,9 +28,21 @@ constexpr std::ptrdiff_t kSmallOrder = 40;
 
 bool finite(const RMatrix& M) { return M.allFinite(); }
 
+// |M - M^T| <= 1e-12 max|M| entry-wise, in one pass and without a temporary (the binding checks
+// every A_i of every call).
 bool symmetric(const RMatrix& M) {
-  const double scale = M.size() ? M.cwiseAbs().maxCoeff() : 0.0;
-  return (M - M.transpose()).cwiseAbs().maxCoeff() <= 1e-12 * scale;
+  const std::ptrdiff_t n = M.rows();
+  double scale = 0.0, asym = 0.0;
+  for (std::ptrdiff_t j = 0; j < n; ++j) {
+    const double* cj = M.data() + j * n;
+    scale = std::max(scale, std::abs(cj[j]));
+    for (std::ptrdiff_t i = j + 1; i < n; ++i) {
+      const double lower = cj[i], upper = M.data()[i * n + j];
+      scale = std::max({scale, std::abs(lower), std::abs(upper)});
+      asym = std::max(asym, std::abs(lower - upper));
+    }
+  }
+  return asym <= 1e-12 * scale;
 }
 
 // Largest step in (0, 1] keeping v + step * dv >= 0 (fraction-to-boundary applied by the caller).
@@ -123,6 +135,43 @@ void gemv_rows16(const double* PYISCC_RESTRICT A, std::ptrdiff_t rows, std::ptrd
   }
 }
 
+// n = 16, T = [B_0 B_1 ... B_{nb-1}] (16 x 16 nb, column-major, symmetric blocks): y_b = B_b x for
+// every block (y: 16 nb) and, when coef is given, H = sum_b coef_b B_b (16 x 16): one pass over T
+// for both products.  Sums in the same order as gemv_rows16 on the stacked blocks (over columns
+// j for y) and on T as a 256 x nb matrix (over blocks b for H).
+void blocks16_apply(const double* PYISCC_RESTRICT T, std::ptrdiff_t nb, const double* PYISCC_RESTRICT x,
+                    double* PYISCC_RESTRICT y, const double* PYISCC_RESTRICT coef, double* PYISCC_RESTRICT H) {
+#ifdef PYISCC_VECTOR_EXT
+  constexpr int V = 16 / kLanes;
+  for (std::ptrdiff_t j = 0; j < 16; ++j) {
+    const vd xj = splat(x[j]);
+    vd h[V] = {};
+    for (std::ptrdiff_t b = 0; b < nb; ++b) {
+      const double* col = T + b * 256 + j * 16;
+      double* yb = y + b * 16;
+      const vd cb = coef ? splat(coef[b]) : vd{};
+#pragma GCC unroll 8
+      for (int t = 0; t < V; ++t) {
+        const vd a = loadv(col + t * kLanes);
+        storev(yb + t * kLanes, j == 0 ? xj * a : loadv(yb + t * kLanes) + xj * a);
+        h[t] += cb * a;
+      }
+    }
+    if (coef)
+#pragma GCC unroll 8
+      for (int t = 0; t < V; ++t) storev(H + j * 16 + t * kLanes, h[t]);
+  }
+#else
+  for (std::ptrdiff_t j = 0; j < 16; ++j)
+    for (std::ptrdiff_t b = 0; b < nb; ++b)
+      for (int t = 0; t < 16; ++t) {
+        const double a = T[b * 256 + j * 16 + t];
+        y[b * 16 + t] = j == 0 ? x[j] * a : y[b * 16 + t] + x[j] * a;
+        if (coef) H[j * 16 + t] = (b == 0 ? 0.0 : H[j * 16 + t]) + coef[b] * a;
+      }
+#endif
+}
+
 // In-place Cholesky of the lower triangle (column-major, right-looking); false if not PD.
 // N > 0: compile-time order (loops unrolled), n ignored.
 template <std::ptrdiff_t N = 0>
@@ -176,6 +225,23 @@ void cholesky_solve(const double* PYISCC_RESTRICT L, double* PYISCC_RESTRICT x, 
   backward_solve<N>(L, x, n);
 }
 
+// n = 16: x <- (L L^T)^{-1} x with the reciprocals of L's diagonal (dinv, from the factor): the
+// two substitutions multiply instead of dividing, which takes 16 divisions (latency ~14 cycles
+// each, on the critical path) out of every solve.
+void cholesky_solve16(const double* PYISCC_RESTRICT L, const double* PYISCC_RESTRICT dinv,
+                      double* PYISCC_RESTRICT x) {
+  for (std::ptrdiff_t j = 0; j < 16; ++j) {
+    const double* cj = L + j * 16;
+    const double yj = x[j] * dinv[j];
+    x[j] = yj;
+    for (std::ptrdiff_t i = j + 1; i < 16; ++i) x[i] -= yj * cj[i];
+  }
+  for (std::ptrdiff_t j = 15; j >= 0; --j) {
+    const double* cj = L + j * 16;
+    x[j] = (x[j] - dot(cj + j + 1, x + j + 1, 15 - j)) * dinv[j];
+  }
+}
+
 // Order of the fixed-size kernels (2N real variables at the default N = 8 antennas).
 constexpr std::ptrdiff_t kFixedOrder = 16;
 
@@ -198,11 +264,14 @@ struct View {
 // TX = T^T x (P_s x in the first n entries, then A_s,i x per block), g(x) = x^T A_s,i x + b_s,i^T x
 // - c_s,i and, optionally, the gradients 2 A_s,i x + b_s,i as the columns of JT (n x m).
 // N > 0: compile-time n (= v.n), the loops unrolled; same arithmetic in the same order.
+// n = 16: T is read directly (no stacked copy R), and with coef/H the same pass forms
+// H = sum_b coef_b (block b of T) (blocks16_apply).
 template <std::ptrdiff_t N>
-void constraints_impl(const View& v, const RVector& x, RVector& g, RMatrix* JT, RVector& TX) {
+void constraints_impl(const View& v, const RVector& x, RVector& g, RMatrix* JT, RVector& TX,
+                      const double* coef = nullptr, double* H = nullptr) {
   const std::ptrdiff_t n = N > 0 ? N : v.n, m = v.m;
   if (N == kFixedOrder)
-    gemv_rows16(v.R->data(), v.R->rows(), n, x.data(), TX.data());
+    blocks16_apply(v.T->data(), v.T->cols() / kFixedOrder, x.data(), TX.data(), coef, H);
   else
     TX.noalias() = *v.R * x;  // column-major: long contiguous columns (faster than T^T x)
   for (std::ptrdiff_t i = 0; i < m; ++i) {
@@ -262,7 +331,7 @@ class DenseOps {
   DenseOps(const View& v, QcqpWorkspace& ws)
       : v_(v), ws_(ws), n_(v.n), m_(v.m), nblocks_(v.T->cols() / v.n), small_(v.n <= kSmallOrder),
         fixed_(v.n == kFixedOrder) {
-    ws.TX.resize(v.R->rows());
+    ws.TX.resize(v.T->cols());
     ws.coef.resize(nblocks_);
     ws.KKT.resize(n_, n_);
     if (small_) ws.Lf.resize(n_, n_);
@@ -271,9 +340,17 @@ class DenseOps {
   std::ptrdiff_t m() const { return m_; }
   const RVector& q() const { return *v_.q; }
 
-  // g(x), optionally the gradients as columns of JT, and Px2 = 2 P_s x.
+  // g(x), optionally the gradients as columns of JT, and Px2 = 2 P_s x.  n = 16: the same pass
+  // over T also forms H = 2 P + 2 sum z_i A_i at the multipliers z of this moment (interior_point
+  // calls eval after each step and factor at the next iteration with the same z), for factor().
   void eval(const RVector& x, RVector& g, RMatrix* JT, RVector& Px2) {
-    constraints(v_, x, g, JT, ws_.TX);
+    if (fixed_) {
+      hessian_coef(ws_.z);
+      constraints_impl<kFixedOrder>(v_, x, g, JT, ws_.TX, ws_.coef.data(), ws_.KKT.data());
+      hessian_z_ = ws_.z;
+    } else {
+      constraints(v_, x, g, JT, ws_.TX);
+    }
     Px2 = 2.0 * ws_.TX.head(n_);
   }
 
@@ -281,17 +358,17 @@ class DenseOps {
   bool factor(const RVector& z, const RVector& w, const RMatrix& JT) {
     RMatrix& KKT = ws_.KKT;
     // Lower triangle of KKT = 2 P + 2 sum z_i A_i + J^T W J (weights up to kAugmentAbove).
-    ws_.coef.setZero();
-    ws_.coef[0] = 2.0;
-    for (std::ptrdiff_t i = 0; i < m_; ++i) {
-      const std::ptrdiff_t blk = (*v_.block)[static_cast<std::size_t>(i)];
-      if (blk >= 0) ws_.coef[blk] += 2.0 * z[i];
+    if (fixed_ && hessian_z_.size() == z.size() && hessian_z_ == z) {
+      // 2 P + 2 sum z_i A_i already in KKT, formed by eval() at this z
+    } else {
+      hessian_coef(z);
+      if (fixed_)
+        gemv_rows16(v_.T->data(), n_ * n_, nblocks_, ws_.coef.data(), KKT.data());
+      else
+        Eigen::Map<RVector>(KKT.data(), n_ * n_).noalias() =
+            Eigen::Map<const RMatrix>(v_.T->data(), n_ * n_, nblocks_) * ws_.coef;
     }
-    if (fixed_)
-      gemv_rows16(v_.T->data(), n_ * n_, nblocks_, ws_.coef.data(), KKT.data());
-    else
-      Eigen::Map<RVector>(KKT.data(), n_ * n_).noalias() =
-          Eigen::Map<const RMatrix>(v_.T->data(), n_ * n_, nblocks_) * ws_.coef;
+    hessian_z_.resize(0);
     // Constraints with weight z/s above kAugmentAbove stay in an augmented (quasi-definite)
     // system instead of being folded into H + J^T W J: folding weights ~1/eps there wipes out
     // the tangential information near a degenerate optimum (the step then stalls).
@@ -319,7 +396,10 @@ class DenseOps {
       auto factor = [&]() {
         if (small_) {
           ws_.Lf = KKT;
-          return fixed_ ? cholesky_lower<kFixedOrder>(ws_.Lf.data(), n_) : cholesky_lower(ws_.Lf.data(), n_);
+          if (!fixed_) return cholesky_lower(ws_.Lf.data(), n_);
+          if (!cholesky_lower<kFixedOrder>(ws_.Lf.data(), n_)) return false;
+          ws_.dinv = ws_.Lf.diagonal().cwiseInverse();
+          return true;
         }
         ws_.llt.compute(KKT);  // reads the lower triangle only
         return ws_.llt.info() == Eigen::Success;
@@ -345,6 +425,16 @@ class DenseOps {
     return ws_.lu.matrixLU().diagonal().allFinite();
   }
 
+  // coef = (2, 2 z_i per quadratic block): H = sum_b coef_b (block b of T).
+  void hessian_coef(const RVector& z) {
+    ws_.coef.setZero();
+    ws_.coef[0] = 2.0;
+    for (std::ptrdiff_t i = 0; i < m_; ++i) {
+      const std::ptrdiff_t blk = (*v_.block)[static_cast<std::size_t>(i)];
+      if (blk >= 0) ws_.coef[blk] += 2.0 * z[i];
+    }
+  }
+
   // Newton step for the residual rd and e = (z o rp - rc) / s: dx, dz = W J dx + e, Jdx = J dx.
   void solve(const RVector& rd, const RVector& e, const RVector& w, const RMatrix& JT, RVector& dx,
              RVector& dz, RVector& Jdx) {
@@ -354,7 +444,7 @@ class DenseOps {
       if (fixed_) {  // rhs -= J^T e and J dx column by column (n = 16: plain vectorised loops)
         for (std::ptrdiff_t i = 0; i < m_; ++i) axpy16_from(rhs.data(), JT.data() + i * kFixedOrder, -e[i], 0);
         dx = rhs;
-        cholesky_solve<kFixedOrder>(ws_.Lf.data(), dx.data(), n_);
+        cholesky_solve16(ws_.Lf.data(), ws_.dinv.data(), dx.data());
         for (std::ptrdiff_t i = 0; i < m_; ++i) Jdx[i] = dot(JT.data() + i * kFixedOrder, dx.data(), kFixedOrder);
         dz = w.cwiseProduct(Jdx) + e;
         return;
@@ -395,6 +485,7 @@ class DenseOps {
   bool small_;
   bool fixed_;  // n == kFixedOrder: compile-time-size kernels (same arithmetic, same order)
   std::ptrdiff_t na_ = 0;
+  RVector hessian_z_;  // the z at which eval() formed 2 P + 2 sum z_i A_i in KKT (n = 16), else empty
 };
 
 // Infeasible-start primal-dual interior-point method (Mehrotra predictor-corrector) on a
@@ -419,9 +510,9 @@ CoreResult interior_point(Ops& ops, RVector& x, int max_iter, double tol, QcqpWo
   for (RVector* vec : {&rd, &ws.rhs, &dx, &dx_a, &Px, &Jz}) vec->resize(n);
   JT.resize(n, m);
   ws.best_x.resize(0);
+  z.setOnes();  // before eval(): DenseOps forms the Hessian at this z in the same pass
   ops.eval(x, g, &JT, Px);
   for (std::ptrdiff_t i = 0; i < m; ++i) s[i] = std::max(-g[i], 1e-2);
-  z.setOnes();
   const double ptol = 1e-2 * tol;  // primal feasibility is cheap to get and what users check
   const double qnorm = q.lpNorm<Eigen::Infinity>();
   double best_merit = kInf;
@@ -547,7 +638,7 @@ void scale_problem(const QcqpProblem& p, QcqpWorkspace& ws) {
     ws.cs[i] = r * p.c[i];
     if (p.quadratic(i)) ws.T.middleCols(ws.block[ui] * n, n) = r * p.A[ui];
   }
-  stack_blocks(ws.T, ws.R);
+  if (n != kFixedOrder) stack_blocks(ws.T, ws.R);  // n = 16 reads T directly
 }
 
 View scaled_view(const QcqpProblem& p, const QcqpWorkspace& ws) {
@@ -583,7 +674,7 @@ CoreResult phase_one(const QcqpProblem& pr, const RVector& x0, int max_iter, dou
   }
   ph.B(m, n) = -1.0;  // -t <= 1
   ph.c[m] = 1.0;
-  RVector g(m), TX(ws.R.rows());
+  RVector g(m), TX(ws.T.cols());
   constraints(scaled_view(pr, ws), x0, g, nullptr, TX);
   RVector y(n + 1);
   y.head(n) = x0;
@@ -969,7 +1060,7 @@ class BlockOps {
   // [rx; rz] - [H' J_C^T; J_C -diag(cdiag)] [dx; dz_C].
   void residual(const RMatrix& JT, const RVector& dx, const RVector& dzc, const RVector& rx,
                 const RVector& rz, RVector& res_x, RVector& res_z) {
-    const std::ptrdiff_t nb = d_.nb, K = d_.K, r = d_.r, nB = K * nb;
+    const std::ptrdiff_t nb = d_.nb, K = d_.K, r = d_.r;
     const auto mc = static_cast<std::ptrdiff_t>(f_.cap.size());
     res_x = rx;
     for (std::ptrdiff_t k = 0; k < K; ++k)
@@ -1060,7 +1151,7 @@ void prepare(const BlockQcqpProblem& p, QcqpWorkspace& ws) {
 }
 
 void scaled_constraints(const QcqpProblem& p, QcqpWorkspace& ws, const RVector& x, RVector& g) {
-  ws.TX.resize(ws.R.rows());
+  ws.TX.resize(ws.T.cols());
   constraints(scaled_view(p, ws), x, g, nullptr, ws.TX);
 }
 void scaled_constraints(const BlockQcqpProblem&, QcqpWorkspace& ws, const RVector& x, RVector& g) {

@@ -78,11 +78,11 @@ struct QcqpWorkspace {
   // The scaled problem (see qcqp.cpp): T = [P_s A_s,i ...], block of each constraint in T,
   // b_s,i as columns of BT, c_s, q_s, and the scale factors.
   double obj_scale = 1.0;
-  RMatrix T, R, BT;  // R: the blocks of T stacked vertically
+  RMatrix T, R, BT;  // R: the blocks of T stacked vertically (not formed for n = 16)
   std::vector<std::ptrdiff_t> block;
   RVector row_scale, cs, qs;
   // Interior-point iteration.
-  RVector x, best_x, best_s, best_z, start, gfin, coef, TX;
+  RVector x, best_x, best_s, best_z, start, gfin, coef, TX, dinv;
   RVector g, s, z, w, wm, rd, rp, rhs, dx, ds, dz, dx_a, ds_a, dz_a, rc, e, Px, Jz, Jdx, zp, rdp, r2;
   RMatrix JT, KKT, Lf, Aug, JA;
   std::vector<std::ptrdiff_t> active;
