@@ -36,7 +36,7 @@ RVector real_vec(const CVector& v, double scale) {
 // (49) and the interference caps Upsilon (58) of the current iterate, and its objective (39)
 // (computed exactly as upload_latency does, from the same SINRs).
 struct IterationState {
-  std::vector<double> alpha, V, interference, sinr, mse;
+  std::vector<double> alpha, V, interference, sinr;
   std::vector<cdouble> u, g;  // u (K,M), g (L,K,M)
   double objective = 0.0;
 };
@@ -46,11 +46,9 @@ void iteration_state(const BeamformingInput& in, const cdouble* w, IterationStat
   const auto K = static_cast<std::size_t>(d.K);
   st.g.resize(static_cast<std::size_t>(d.L * d.K * d.M));
   st.sinr.resize(static_cast<std::size_t>(d.L * d.K));
-  st.mse.resize(K);
   effective_channels(in.H, w, d, st.g.data());
-  uplink_sinr(st.g.data(), d, in.noise_power, st.sinr.data());
   st.u.resize(K * static_cast<std::size_t>(d.M));
-  mmse_receivers(st.g.data(), d, in.noise_power, in.serving, st.u.data(), st.mse.data());
+  uplink_sinr_receivers(st.g.data(), d, in.noise_power, in.serving, st.sinr.data(), st.u.data());
   st.alpha.assign(K, 0.0);
   st.V.assign(K, 1.0);
   const double scale = in.bandwidth_hz / std::log(2.0);

@@ -15,6 +15,12 @@ void effective_channels(const cdouble* H, const cdouble* w, const Dims& d, cdoub
 // (s = g^H F^{-1} g  =>  sinr = s / (1 - s)); no inverse is formed.  g (L,K,M) -> sinr (L,K).
 void uplink_sinr(const cdouble* g, const Dims& d, double noise_power, double* sinr);
 
+// uplink_sinr (all l, k) and the MMSE receivers u_k of mmse_receivers from one Cholesky factor of
+// F_l per BS (Algorithm 2 needs both every iteration): sinr (L,K), u (K,M).  The receivers equal
+// mmse_receivers' to rounding (L^{-H} applied to the whitened column instead of llt.solve).
+void uplink_sinr_receivers(const cdouble* g, const Dims& d, double noise_power,
+                           const std::int64_t* serving, double* sinr, cdouble* u);
+
 // MMSE receivers at the serving BS, eq. (46): u_k = F_l^{-1} g_lk (so the row receiver of the
 // paper is u_k^H), and the MSE e_k = 1 - g_lk^H F_l^{-1} g_lk, eq. (47).
 // serving[k] in [0, L) for every k, or -1 (then u_k = 0, e_k = 1).  u (K,M), mse (K,).
