@@ -17,7 +17,7 @@ import numpy as np
 
 import pyiscc as pi
 import pyiscc.beamforming as bf
-from pyiscc.beamforming import _core_problem, power_budget, serving_bs
+from instances import algorithm2_subproblems
 
 
 def main() -> None:
@@ -34,18 +34,9 @@ def main() -> None:
         pass
     nets = [pi.draw_network(pi.Scenario(), seed=s) for s in range(args.drops)]
     decisions = [pi.optimal_offloading(n, pi.max_sensing_beams(n)) for n in nets]
-    # The 9 sub-problems of bench/test_bench_qcqp.py (seed 0, after 3 Algorithm-2 iterations).
-    net = nets[0]
-    off = pi.optimal_offloading(net, pi.max_sensing_beams(net), cloud=True)
-    w = pi.optimize_beamforming(net, off.a, off.b, max_iter=3).w
-    serving = serving_bs(off.a, off.b)
-    pbar = power_budget(net, serving)
-    core = _core_problem(net, serving, pbar)
-    subproblems = []
-    for k in range(net.n_terminals):
-        sp = core.subproblem(w, k)
-        x0 = np.concatenate([w[k].real, w[k].imag]) / np.sqrt(pbar[k])
-        subproblems.append((sp["P"], sp["q"], np.ascontiguousarray(sp["A"]), sp["b"], sp["c"], x0))
+    # The 9 sub-problems of bench/test_bench_qcqp.py, as the binding's positional arrays.
+    subproblems = [(sp["P"], sp["q"], np.ascontiguousarray(sp["A"]), sp["b"], sp["c"], x0)
+                   for sp, x0 in algorithm2_subproblems(seed=0, iterations=3)]
     time.sleep(0.5)  # let NumPy's BLAS threads go idle
     alg2 = {name: [] for name in builds}
     qcqp = {name: [] for name in builds}

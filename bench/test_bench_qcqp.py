@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import pyiscc as pi
-from pyiscc.beamforming import _core_problem, power_budget, serving_bs
+from instances import algorithm2_subproblems
 from pyiscc.qcqp import solve_qcqp
 
 
@@ -29,19 +29,7 @@ def _factor(M: np.ndarray) -> np.ndarray:
 @pytest.fixture(scope="module")
 def subproblems():
     """The 9 sub-problems of one Algorithm-2 iteration on a Table III drop (after 3 iterations)."""
-    net = pi.draw_network(pi.Scenario(), seed=0)
-    off = pi.optimal_offloading(net, pi.max_sensing_beams(net), cloud=True)
-    w = pi.optimize_beamforming(net, off.a, off.b, max_iter=3).w
-    serving = serving_bs(off.a, off.b)
-    core = _core_problem(net, serving, power_budget(net, serving))
-    out = []
-    for k in range(net.n_terminals):
-        sp = core.subproblem(w, k)
-        N = net.terminal_antennas
-        pk = power_budget(net, serving)[k]
-        x0 = np.concatenate([w[k].real, w[k].imag]) / np.sqrt(pk)
-        out.append((sp, x0))
-    return out
+    return algorithm2_subproblems(seed=0, iterations=3)
 
 
 class ParametrisedClarabel:

@@ -36,7 +36,17 @@ Eigen::LLT<CMatrix> factor_covariance(const cdouble* g_l, const Dims& d, double 
 }  // namespace
 
 void uplink_sinr(const cdouble* g, const Dims& d, double noise_power, double* sinr) {
+  uplink_sinr_receivers(g, d, noise_power, nullptr, sinr, nullptr);
+}
+
+void uplink_sinr_receivers(const cdouble* g, const Dims& d, double noise_power,
+                           const std::int64_t* serving, double* sinr, cdouble* u) {
   require(noise_power > 0.0, "noise_power must be > 0");
+  if (serving) {
+    for (std::ptrdiff_t k = 0; k < d.K; ++k)
+      require(serving[k] >= -1 && serving[k] < d.L, "serving: BS index out of range");
+    std::fill(u, u + d.K * d.M, cdouble(0.0));
+  }
   CMatrix G;
   for (std::ptrdiff_t l = 0; l < d.L; ++l) {
     Eigen::LLT<CMatrix> llt = factor_covariance(g + l * d.K * d.M, d, noise_power, G);
@@ -48,24 +58,7 @@ void uplink_sinr(const cdouble* g, const Dims& d, double noise_power, double* si
       // factor (the information is lost in F itself) at 3x the cost, so it is not used.
       const double s = G.col(k).squaredNorm();
       sinr[l * d.K + k] = s / (1.0 - s);
-    }
-  }
-}
-
-void uplink_sinr_receivers(const cdouble* g, const Dims& d, double noise_power,
-                           const std::int64_t* serving, double* sinr, cdouble* u) {
-  require(noise_power > 0.0, "noise_power must be > 0");
-  for (std::ptrdiff_t k = 0; k < d.K; ++k)
-    require(serving[k] >= -1 && serving[k] < d.L, "serving: BS index out of range");
-  std::fill(u, u + d.K * d.M, cdouble(0.0));
-  CMatrix G;
-  for (std::ptrdiff_t l = 0; l < d.L; ++l) {
-    Eigen::LLT<CMatrix> llt = factor_covariance(g + l * d.K * d.M, d, noise_power, G);
-    llt.matrixL().solveInPlace(G);  // G <- L^{-1} G: whitened columns
-    for (std::ptrdiff_t k = 0; k < d.K; ++k) {
-      const double s = G.col(k).squaredNorm();  // as uplink_sinr
-      sinr[l * d.K + k] = s / (1.0 - s);
-      if (serving[k] != l) continue;
+      if (!serving || serving[k] != l) continue;
       Eigen::Map<CVector> uk(u + k * d.M, d.M);
       uk = G.col(k);
       llt.matrixU().solveInPlace(uk);  // u_k = L^{-H} L^{-1} g_lk = F_l^{-1} g_lk

@@ -18,6 +18,7 @@ void uplink_sinr(const cdouble* g, const Dims& d, double noise_power, double* si
 // uplink_sinr (all l, k) and the MMSE receivers u_k of mmse_receivers from one Cholesky factor of
 // F_l per BS (Algorithm 2 needs both every iteration): sinr (L,K), u (K,M).  The receivers equal
 // mmse_receivers' to rounding (L^{-H} applied to the whitened column instead of llt.solve).
+// serving and u may both be nullptr: the SINRs only (uplink_sinr).
 void uplink_sinr_receivers(const cdouble* g, const Dims& d, double noise_power,
                            const std::int64_t* serving, double* sinr, cdouble* u);
 
