@@ -169,8 +169,26 @@ class Stepper {
         workspaces_(static_cast<std::size_t>(nworkers_)),
         results_(static_cast<std::size_t>(nworkers_)),
         failed_(static_cast<std::size_t>(in.dims.K), 0) {
-    for (std::ptrdiff_t k = 0; k < in.dims.K; ++k)
-      subproblem_template(in, k, problems_[static_cast<std::size_t>(k)], caps_[static_cast<std::size_t>(k)]);
+    // The templates (K - 1 cap matrices per terminal: O(K^2 N^3) work, O(K^2 N^2) memory) are
+    // built by the worker that will solve the terminal's sub-problems (each writes only its own).
+    on_workers([&](int t) {
+      for (std::ptrdiff_t k = 0; k < in_.dims.K; ++k)
+        if (in_.group[k] % nworkers_ == t)
+          subproblem_template(in_, k, problems_[static_cast<std::size_t>(k)], caps_[static_cast<std::size_t>(k)]);
+    });
+  }
+
+  // Runs fn(t) for t = 0..workers-1, t = 0 on the calling thread, the others on std::threads.
+  template <class Fn>
+  void on_workers(Fn&& fn) {
+    if (nworkers_ == 1) {
+      fn(0);
+      return;
+    }
+    std::vector<std::thread> pool;
+    for (int t = 1; t < nworkers_; ++t) pool.emplace_back(fn, t);
+    fn(0);
+    for (auto& th : pool) th.join();
   }
 
   // A sub-problem that stalls at max_iter on a degenerate optimum (all caps active, sensing
@@ -207,14 +225,7 @@ class Stepper {
           failed_[uk] = 1;  // counted; w~_k kept unless the returned point is feasible and better
       }
     };
-    if (nworkers_ == 1) {
-      run(0);
-    } else {
-      std::vector<std::thread> pool;
-      for (int t = 1; t < nworkers_; ++t) pool.emplace_back(run, t);
-      run(0);  // the calling thread takes group 0
-      for (auto& th : pool) th.join();
-    }
+    on_workers(run);  // the calling thread takes group 0
     int nfail = 0;
     for (int f : failed_) nfail += f;
     return nfail;

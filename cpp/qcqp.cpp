@@ -32,6 +32,10 @@ bool finite(const RMatrix& M) { return M.allFinite(); }
 // every A_i of every call).
 bool symmetric(const RMatrix& M) {
   const std::ptrdiff_t n = M.rows();
+  if (n == 16 && M.cols() == 16) {  // Algorithm 2's order: fixed-size and vectorised, no temporary
+    const Eigen::Map<const Eigen::Matrix<double, 16, 16>> F(M.data());
+    return (F - F.transpose()).cwiseAbs().maxCoeff() <= 1e-12 * F.cwiseAbs().maxCoeff();
+  }
   double scale = 0.0, asym = 0.0;
   for (std::ptrdiff_t j = 0; j < n; ++j) {
     const double* cj = M.data() + j * n;
@@ -136,30 +140,41 @@ void gemv_rows16(const double* PYISCC_RESTRICT A, std::ptrdiff_t rows, std::ptrd
 }
 
 // n = 16, T = [B_0 B_1 ... B_{nb-1}] (16 x 16 nb, column-major, symmetric blocks): y_b = B_b x for
-// every block (y: 16 nb) and, when coef is given, H = sum_b coef_b B_b (16 x 16): one pass over T
-// for both products.  Sums in the same order as gemv_rows16 on the stacked blocks (over columns
-// j for y) and on T as a 256 x nb matrix (over blocks b for H).
+// every block (y: 16 nb) and, when coef is given, the lower triangle of H = sum_b coef_b B_b
+// (16 x 16; of each column j the vectors from row j rounded down to the lane count, the rest of
+// the upper triangle is not written).  Two passes over T (20 KB at 10 blocks: it stays in L1),
+// each with its sums in vector registers: H column by column (over blocks b), then y block by
+// block (over columns j); no partial sums go through memory.  Sums in the same order as
+// gemv_rows16 on the stacked blocks (over j for y) and on T as a 256 x nb matrix (over b for H).
 void blocks16_apply(const double* PYISCC_RESTRICT T, std::ptrdiff_t nb, const double* PYISCC_RESTRICT x,
                     double* PYISCC_RESTRICT y, const double* PYISCC_RESTRICT coef, double* PYISCC_RESTRICT H) {
 #ifdef PYISCC_VECTOR_EXT
   constexpr int V = 16 / kLanes;
-  for (std::ptrdiff_t j = 0; j < 16; ++j) {
-    const vd xj = splat(x[j]);
-    vd h[V] = {};
-    for (std::ptrdiff_t b = 0; b < nb; ++b) {
-      const double* col = T + b * 256 + j * 16;
-      double* yb = y + b * 16;
-      const vd cb = coef ? splat(coef[b]) : vd{};
+  if (coef) {
+#pragma GCC unroll 16
+    for (int j = 0; j < 16; ++j) {
+      vd h[V] = {};
+      for (std::ptrdiff_t b = 0; b < nb; ++b) {
+        const double* col = T + b * 256 + j * 16;
+        const vd cb = splat(coef[b]);
 #pragma GCC unroll 8
-      for (int t = 0; t < V; ++t) {
-        const vd a = loadv(col + t * kLanes);
-        storev(yb + t * kLanes, j == 0 ? xj * a : loadv(yb + t * kLanes) + xj * a);
-        h[t] += cb * a;
+        for (int t = j / kLanes; t < V; ++t) h[t] += cb * loadv(col + t * kLanes);
       }
-    }
-    if (coef)
 #pragma GCC unroll 8
-      for (int t = 0; t < V; ++t) storev(H + j * 16 + t * kLanes, h[t]);
+      for (int t = j / kLanes; t < V; ++t) storev(H + j * 16 + t * kLanes, h[t]);
+    }
+  }
+  for (std::ptrdiff_t b = 0; b < nb; ++b) {
+    const double* blk = T + b * 256;
+    vd acc[V] = {};
+#pragma GCC unroll 16
+    for (int j = 0; j < 16; ++j) {
+      const vd xj = splat(x[j]);
+#pragma GCC unroll 8
+      for (int t = 0; t < V; ++t) acc[t] += xj * loadv(blk + j * 16 + t * kLanes);
+    }
+#pragma GCC unroll 8
+    for (int t = 0; t < V; ++t) storev(y + b * 16 + t * kLanes, acc[t]);
   }
 #else
   for (std::ptrdiff_t j = 0; j < 16; ++j)
@@ -169,6 +184,37 @@ void blocks16_apply(const double* PYISCC_RESTRICT T, std::ptrdiff_t nb, const do
         y[b * 16 + t] = j == 0 ? x[j] * a : y[b * 16 + t] + x[j] * a;
         if (coef) H[j * 16 + t] = (b == 0 ? 0.0 : H[j * 16 + t]) + coef[b] * a;
       }
+#endif
+}
+
+// n = 16: K += J^T diag(wm) J on the lower triangle (K column-major; JT's columns are the rows of
+// J), column by column with the column in vector registers; rows with wm_i = 0 skipped.  Each
+// entry gets its terms in the order of i, as a sequence of rank-one updates would add them.
+void add_jtwj16(double* PYISCC_RESTRICT K, const double* PYISCC_RESTRICT JT, const double* PYISCC_RESTRICT wm,
+                std::ptrdiff_t m) {
+#ifdef PYISCC_VECTOR_EXT
+  constexpr int V = 16 / kLanes;
+#pragma GCC unroll 16
+  for (int j = 0; j < 16; ++j) {
+    vd c[V];
+#pragma GCC unroll 8
+    for (int t = j / kLanes; t < V; ++t) c[t] = loadv(K + j * 16 + t * kLanes);
+    for (std::ptrdiff_t i = 0; i < m; ++i) {
+      if (wm[i] == 0.0) continue;
+      const double* ji = JT + i * 16;
+      const vd f = splat(wm[i] * ji[j]);
+#pragma GCC unroll 8
+      for (int t = j / kLanes; t < V; ++t) c[t] += f * loadv(ji + t * kLanes);
+    }
+#pragma GCC unroll 8
+    for (int t = j / kLanes; t < V; ++t) storev(K + j * 16 + t * kLanes, c[t]);
+  }
+#else
+  for (std::ptrdiff_t i = 0; i < m; ++i) {
+    if (wm[i] == 0.0) continue;
+    const double* ji = JT + i * 16;
+    for (std::ptrdiff_t j = 0; j < 16; ++j) axpy_from(K + j * 16, ji, wm[i] * ji[j], j, 16);
+  }
 #endif
 }
 
@@ -183,7 +229,12 @@ bool cholesky_lower(double* L, std::ptrdiff_t n_rt) {
     if (!(d > 0.0)) return false;
     const double ljj = std::sqrt(d);
     cj[j] = ljj;
-    for (std::ptrdiff_t i = j + 1; i < n; ++i) cj[i] /= ljj;
+    if constexpr (N == 16) {  // one division, then multiplies (off the critical path's latency)
+      const double r = 1.0 / ljj;
+      for (std::ptrdiff_t i = j + 1; i < n; ++i) cj[i] *= r;
+    } else {
+      for (std::ptrdiff_t i = j + 1; i < n; ++i) cj[i] /= ljj;
+    }
     // Column c from row c on (N = 16: from row c rounded down to a multiple of 4; the upper
     // triangle is unused).
     for (std::ptrdiff_t c = j + 1; c < n; ++c) {
@@ -225,21 +276,94 @@ void cholesky_solve(const double* PYISCC_RESTRICT L, double* PYISCC_RESTRICT x, 
   backward_solve<N>(L, x, n);
 }
 
-// n = 16: x <- (L L^T)^{-1} x with the reciprocals of L's diagonal (dinv, from the factor): the
-// two substitutions multiply instead of dividing, which takes 16 divisions (latency ~14 cycles
-// each, on the critical path) out of every solve.
-void cholesky_solve16(const double* PYISCC_RESTRICT L, const double* PYISCC_RESTRICT dinv,
-                      double* PYISCC_RESTRICT x) {
+// n = 16: in-place Cholesky of the lower triangle (column-major), left-looking with column j in
+// vector registers: c = A(:, j) - sum_{k<j} L(j, k) L(:, k), then scaled by 1 / sqrt(c_j).  Every
+// entry receives the same subtractions in the same order as cholesky_lower's right-looking update
+// (k ascending), without the trailing matrix's store-and-reload.  dinv = 1 / diag(L).  Entries
+// above the diagonal are left undefined.  False if not positive definite.
+bool cholesky16(double* PYISCC_RESTRICT L, double* PYISCC_RESTRICT dinv) {
+#ifdef PYISCC_VECTOR_EXT
+  constexpr int V = 16 / kLanes;
+#pragma GCC unroll 16
+  for (int j = 0; j < 16; ++j) {
+    vd c[V];
+#pragma GCC unroll 8
+    for (int t = j / kLanes; t < V; ++t) c[t] = loadv(L + j * 16 + t * kLanes);
+#pragma GCC unroll 16
+    for (int k = 0; k < j; ++k) {
+      const vd f = splat(L[k * 16 + j]);
+#pragma GCC unroll 8
+      for (int t = j / kLanes; t < V; ++t) c[t] -= f * loadv(L + k * 16 + t * kLanes);
+    }
+    const double d = c[j / kLanes][j % kLanes];
+    if (!(d > 0.0)) return false;
+    const double ljj = std::sqrt(d);
+    const double r = 1.0 / ljj;
+    const vd rv = splat(r);
+#pragma GCC unroll 8
+    for (int t = j / kLanes; t < V; ++t) storev(L + j * 16 + t * kLanes, c[t] * rv);
+    L[j * 16 + j] = ljj;
+    dinv[j] = r;
+  }
+  return true;
+#else
+  if (!cholesky_lower<16>(L, 16)) return false;
+  for (std::ptrdiff_t j = 0; j < 16; ++j) dinv[j] = 1.0 / L[j * 16 + j];
+  return true;
+#endif
+}
+
+// n = 16, after cholesky_lower<16>: the factor in the two layouts the register solves read, with
+// zeros everywhere but the strict lower triangle of L:  Lz column-major (column j of L below the
+// diagonal) and Uz = L row-major (column j of U = L^T above the diagonal).
+void solve_factors16(const double* PYISCC_RESTRICT L, double* PYISCC_RESTRICT Lz, double* PYISCC_RESTRICT Uz) {
+  for (std::ptrdiff_t j = 0; j < 16; ++j)
+    for (std::ptrdiff_t i = 0; i < 16; ++i) {
+      const double lij = i > j ? L[j * 16 + i] : 0.0;  // L(i, j)
+      Lz[j * 16 + i] = lij;
+      Uz[i * 16 + j] = lij;
+    }
+}
+
+// n = 16: x <- (L L^T)^{-1} x with the factors of solve_factors16 and the reciprocals dinv of L's
+// diagonal.  Both substitutions run column by column on the right-hand side held in vector
+// registers (fully unrolled, every index a compile-time constant): no store-and-reload of x and no
+// dot-product reductions on the dependency chain (this solve runs twice per Newton step).
+void cholesky_solve16(const double* PYISCC_RESTRICT Lz, const double* PYISCC_RESTRICT Uz,
+                      const double* PYISCC_RESTRICT dinv, double* PYISCC_RESTRICT x) {
+#ifdef PYISCC_VECTOR_EXT
+  constexpr int V = 16 / kLanes;
+  vd r[V];
+#pragma GCC unroll 8
+  for (int t = 0; t < V; ++t) r[t] = loadv(x + t * kLanes);
+#pragma GCC unroll 16
+  for (int j = 0; j < 16; ++j) {  // forward: L y = x
+    const double yj = r[j / kLanes][j % kLanes] * dinv[j];
+    r[j / kLanes][j % kLanes] = yj;
+    const vd f = splat(yj);
+#pragma GCC unroll 8
+    for (int t = j / kLanes; t < V; ++t) r[t] -= f * loadv(Lz + j * 16 + t * kLanes);
+  }
+#pragma GCC unroll 16
+  for (int j = 15; j >= 0; --j) {  // backward: L^T x = y
+    const double xj = r[j / kLanes][j % kLanes] * dinv[j];
+    r[j / kLanes][j % kLanes] = xj;
+    const vd f = splat(xj);
+#pragma GCC unroll 8
+    for (int t = 0; t <= j / kLanes; ++t) r[t] -= f * loadv(Uz + j * 16 + t * kLanes);
+  }
+#pragma GCC unroll 8
+  for (int t = 0; t < V; ++t) storev(x + t * kLanes, r[t]);
+#else
   for (std::ptrdiff_t j = 0; j < 16; ++j) {
-    const double* cj = L + j * 16;
-    const double yj = x[j] * dinv[j];
-    x[j] = yj;
-    for (std::ptrdiff_t i = j + 1; i < 16; ++i) x[i] -= yj * cj[i];
+    x[j] *= dinv[j];
+    for (std::ptrdiff_t i = j + 1; i < 16; ++i) x[i] -= x[j] * Lz[j * 16 + i];
   }
   for (std::ptrdiff_t j = 15; j >= 0; --j) {
-    const double* cj = L + j * 16;
-    x[j] = (x[j] - dot(cj + j + 1, x + j + 1, 15 - j)) * dinv[j];
+    x[j] *= dinv[j];
+    for (std::ptrdiff_t i = 0; i < j; ++i) x[i] -= x[j] * Uz[j * 16 + i];
   }
+#endif
 }
 
 // Order of the fixed-size kernels (2N real variables at the default N = 8 antennas).
@@ -274,6 +398,41 @@ void constraints_impl(const View& v, const RVector& x, RVector& g, RMatrix* JT, 
     blocks16_apply(v.T->data(), v.T->cols() / kFixedOrder, x.data(), TX.data(), coef, H);
   else
     TX.noalias() = *v.R * x;  // column-major: long contiguous columns (faster than T^T x)
+#ifdef PYISCC_VECTOR_EXT
+  if constexpr (N == kFixedOrder) {  // the rows in vector registers: g_i = x . (b_i + A_i x) - c_i
+    constexpr int V = 16 / kLanes;
+    vd xv[V];
+#pragma GCC unroll 8
+    for (int t = 0; t < V; ++t) xv[t] = loadv(x.data() + t * kLanes);
+    for (std::ptrdiff_t i = 0; i < m; ++i) {
+      const double* bi = v.BT->data() + i * 16;
+      const std::ptrdiff_t blk = (*v.block)[static_cast<std::size_t>(i)];
+      double* ji = JT ? JT->data() + i * 16 : nullptr;
+      vd acc = {};
+      if (blk >= 0) {
+        const double* ax = TX.data() + blk * 16;
+#pragma GCC unroll 8
+        for (int t = 0; t < V; ++t) {
+          const vd bv = loadv(bi + t * kLanes), av = loadv(ax + t * kLanes);
+          acc += xv[t] * (bv + av);
+          if (ji) storev(ji + t * kLanes, bv + 2.0 * av);
+        }
+      } else {
+#pragma GCC unroll 8
+        for (int t = 0; t < V; ++t) {
+          const vd bv = loadv(bi + t * kLanes);
+          acc += xv[t] * bv;
+          if (ji) storev(ji + t * kLanes, bv);
+        }
+      }
+      double gi = 0.0;
+#pragma GCC unroll 4
+      for (int l = 0; l < kLanes; ++l) gi += acc[l];
+      g[i] = gi - v.c[i];
+    }
+    return;
+  }
+#endif
   for (std::ptrdiff_t i = 0; i < m; ++i) {
     const double* bi = v.BT->data() + i * n;
     double gi = dot(bi, x.data(), n) - v.c[i];
@@ -333,7 +492,7 @@ class DenseOps {
         fixed_(v.n == kFixedOrder) {
     ws.TX.resize(v.T->cols());
     ws.coef.resize(nblocks_);
-    ws.KKT.resize(n_, n_);
+    ws.KKT.setZero(n_, n_);  // n = 16 writes only the lower triangle (and a little above)
     if (small_) ws.Lf.resize(n_, n_);
   }
   std::ptrdiff_t n() const { return n_; }
@@ -358,7 +517,8 @@ class DenseOps {
   bool factor(const RVector& z, const RVector& w, const RMatrix& JT) {
     RMatrix& KKT = ws_.KKT;
     // Lower triangle of KKT = 2 P + 2 sum z_i A_i + J^T W J (weights up to kAugmentAbove).
-    if (fixed_ && hessian_z_.size() == z.size() && hessian_z_ == z) {
+    if (fixed_ && hessian_z_.size() == z.size() &&
+        std::equal(z.data(), z.data() + z.size(), hessian_z_.data())) {
       // 2 P + 2 sum z_i A_i already in KKT, formed by eval() at this z
     } else {
       hessian_coef(z);
@@ -378,15 +538,15 @@ class DenseOps {
       if (w[i] > kAugmentAbove) active.push_back(i);
     na_ = static_cast<std::ptrdiff_t>(active.size());
     RVector& wm = ws_.wm;
-    for (std::ptrdiff_t i = 0; i < m_; ++i) {
-      wm[i] = w[i] <= kAugmentAbove ? w[i] : 0.0;
-      if (wm[i] == 0.0) continue;
-      const double* ji = JT.data() + i * n_;
-      if (fixed_)
-        for (std::ptrdiff_t j = 0; j < kFixedOrder; ++j)
-          axpy16_from(KKT.data() + j * kFixedOrder, ji, wm[i] * ji[j], j);
-      else
+    for (std::ptrdiff_t i = 0; i < m_; ++i) wm[i] = w[i] <= kAugmentAbove ? w[i] : 0.0;
+    if (fixed_) {
+      add_jtwj16(KKT.data(), JT.data(), wm.data(), m_);
+    } else {
+      for (std::ptrdiff_t i = 0; i < m_; ++i) {
+        if (wm[i] == 0.0) continue;
+        const double* ji = JT.data() + i * n_;
         for (std::ptrdiff_t j = 0; j < n_; ++j) axpy_from(KKT.data() + j * n_, ji, wm[i] * ji[j], j, n_);
+      }
     }
     // Tiny static regularisation: keeps the factor defined where the problem is flat in some
     // direction (a linear objective, rank-deficient constraints).
@@ -397,8 +557,11 @@ class DenseOps {
         if (small_) {
           ws_.Lf = KKT;
           if (!fixed_) return cholesky_lower(ws_.Lf.data(), n_);
-          if (!cholesky_lower<kFixedOrder>(ws_.Lf.data(), n_)) return false;
-          ws_.dinv = ws_.Lf.diagonal().cwiseInverse();
+          ws_.dinv.resize(n_);
+          if (!cholesky16(ws_.Lf.data(), ws_.dinv.data())) return false;
+          ws_.Xc.resize(n_, n_);
+          ws_.Xr.resize(n_, n_);
+          solve_factors16(ws_.Lf.data(), ws_.Xc.data(), ws_.Xr.data());
           return true;
         }
         ws_.llt.compute(KKT);  // reads the lower triangle only
@@ -444,7 +607,7 @@ class DenseOps {
       if (fixed_) {  // rhs -= J^T e and J dx column by column (n = 16: plain vectorised loops)
         for (std::ptrdiff_t i = 0; i < m_; ++i) axpy16_from(rhs.data(), JT.data() + i * kFixedOrder, -e[i], 0);
         dx = rhs;
-        cholesky_solve16(ws_.Lf.data(), ws_.dinv.data(), dx.data());
+        cholesky_solve16(ws_.Xc.data(), ws_.Xr.data(), ws_.dinv.data(), dx.data());
         for (std::ptrdiff_t i = 0; i < m_; ++i) Jdx[i] = dot(JT.data() + i * kFixedOrder, dx.data(), kFixedOrder);
         dz = w.cwiseProduct(Jdx) + e;
         return;
@@ -708,6 +871,14 @@ void original_constraints(const QcqpProblem& p, const RVector& x, RVector& g, RM
     if (JT) JT->col(i) = p.B.row(i).transpose();
     if (!p.quadratic(i)) continue;
     const RMatrix& Ai = p.A[static_cast<std::size_t>(i)];
+    if (p.n() == kFixedOrder) {  // fixed-size product (vectorised, no per-column dispatch)
+      using M16 = Eigen::Matrix<double, kFixedOrder, kFixedOrder>;
+      using V16 = Eigen::Matrix<double, kFixedOrder, 1>;
+      const V16 ax = Eigen::Map<const M16>(Ai.data()) * Eigen::Map<const V16>(x.data());
+      g[i] += Eigen::Map<const V16>(x.data()).dot(ax);
+      if (JT) JT->col(i) += 2.0 * ax;
+      continue;
+    }
     for (std::ptrdiff_t j = 0; j < p.n(); ++j) {  // (A x)_j = A.col(j) . x (A symmetric)
       const double axj = Ai.col(j).dot(x);
       g[i] += x[j] * axj;

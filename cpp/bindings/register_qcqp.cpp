@@ -20,13 +20,16 @@ void problem_from(const py::object& P_obj, const py::object& q_obj, const py::ob
   const py::ssize_t m = c.shape(0);
   auto A = checked<double>(A_obj, "A", {m, n, n});
   auto b = checked<double>(b_obj, "b", {m, n});
-  pr.P = Eigen::Map<const RMatrixRM>(P.data(), n, n);
+  // P and A_i must be symmetric (check_qcqp): their row-major buffers are read as column-major,
+  // i.e. as their transposes, which for a symmetric matrix is a plain copy instead of a
+  // transposing one.  An input that is not symmetric is rejected by the check either way.
+  pr.P = Eigen::Map<const RMatrix>(P.data(), n, n);
   pr.q = Eigen::Map<const RVector>(q.data(), n);
   pr.B = Eigen::Map<const RMatrixRM>(b.data(), m, n);
   pr.c = Eigen::Map<const RVector>(c.data(), m);
   pr.A.resize(static_cast<std::size_t>(m));
   for (py::ssize_t i = 0; i < m; ++i) {
-    Eigen::Map<const RMatrixRM> Ai(A.data() + i * n * n, n, n);
+    Eigen::Map<const RMatrix> Ai(A.data() + i * n * n, n, n);  // A_i^T (see P)
     if (!Ai.isZero(0.0))
       pr.A[static_cast<std::size_t>(i)] = Ai;
     else
