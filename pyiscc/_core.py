@@ -2,7 +2,7 @@
 
 The kernels are compiled twice (CMakeLists.txt): ``_core_generic`` for the compiler's default
 target (portable; SSE2 on x86-64) and, on x86-64, ``_core_x86_64_v3`` for the x86-64-v3 level
-(AVX2 + FMA), about 1.15x faster on Algorithm 2.  This module re-exports the fastest one this CPU
+(AVX2 + FMA), about 1.2x faster on Algorithm 2.  This module re-exports the fastest one this CPU
 can run.  The environment variable ``PYISCC_KERNELS`` overrides the choice:
 
 ``auto`` (default)
