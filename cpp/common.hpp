@@ -23,6 +23,9 @@ struct Dims {
   std::ptrdiff_t L, K, N, M;
 };
 
+inline void require(bool ok, const char* message) {  // literals: no std::string built per call
+  if (!ok) throw std::invalid_argument(message);
+}
 inline void require(bool ok, const std::string& message) {
   if (!ok) throw std::invalid_argument(message);
 }

@@ -28,25 +28,25 @@ constexpr std::ptrdiff_t kSmallOrder = 40;
 
 bool finite(const RMatrix& M) { return M.allFinite(); }
 
-// |M - M^T| <= 1e-12 max|M| entry-wise, in one pass and without a temporary (the binding checks
-// every A_i of every call).
-bool symmetric(const RMatrix& M) {
+// Finite and |M - M^T| <= 1e-12 max|M| entry-wise, in one pass over the pairs and without a
+// temporary (the binding checks every A_i of every call): 0 ok, 1 NaN or inf, 2 not symmetric.
+int check_finite_symmetric(const RMatrix& M) {
   const std::ptrdiff_t n = M.rows();
-  if (n == 16 && M.cols() == 16) {  // Algorithm 2's order: fixed-size and vectorised, no temporary
-    const Eigen::Map<const Eigen::Matrix<double, 16, 16>> F(M.data());
-    return (F - F.transpose()).cwiseAbs().maxCoeff() <= 1e-12 * F.cwiseAbs().maxCoeff();
-  }
-  double scale = 0.0, asym = 0.0;
+  const double* d = M.data();
+  double scale = 0.0, asym = 0.0, nan_probe = 0.0;  // nan_probe: sum of 0 * entries (NaN if any is)
   for (std::ptrdiff_t j = 0; j < n; ++j) {
-    const double* cj = M.data() + j * n;
+    const double* cj = d + j * n;
     scale = std::max(scale, std::abs(cj[j]));
+    nan_probe += 0.0 * cj[j];
     for (std::ptrdiff_t i = j + 1; i < n; ++i) {
-      const double lower = cj[i], upper = M.data()[i * n + j];
-      scale = std::max({scale, std::abs(lower), std::abs(upper)});
+      const double lower = cj[i], upper = d[i * n + j];
+      nan_probe += 0.0 * lower + 0.0 * upper;
+      scale = std::max(scale, std::max(std::abs(lower), std::abs(upper)));
       asym = std::max(asym, std::abs(lower - upper));
     }
   }
-  return asym <= 1e-12 * scale;
+  if (nan_probe != 0.0 || std::isnan(nan_probe)) return 1;
+  return asym <= 1e-12 * scale ? 0 : 2;
 }
 
 // Largest step in (0, 1] keeping v + step * dv >= 0 (fraction-to-boundary applied by the caller).
@@ -276,19 +276,26 @@ void cholesky_solve(const double* PYISCC_RESTRICT L, double* PYISCC_RESTRICT x, 
   backward_solve<N>(L, x, n);
 }
 
-// n = 16: in-place Cholesky of the lower triangle (column-major), left-looking with column j in
-// vector registers: c = A(:, j) - sum_{k<j} L(j, k) L(:, k), then scaled by 1 / sqrt(c_j).  Every
-// entry receives the same subtractions in the same order as cholesky_lower's right-looking update
-// (k ascending), without the trailing matrix's store-and-reload.  dinv = 1 / diag(L).  Entries
-// above the diagonal are left undefined.  False if not positive definite.
-bool cholesky16(double* PYISCC_RESTRICT L, double* PYISCC_RESTRICT dinv) {
+// n = 16: Cholesky L L^T = A of the lower triangle of A (column-major), left-looking with column
+// j in vector registers: c = A(:, j) - sum_{k<j} L(j, k) L(:, k), then scaled by 1 / sqrt(c_j).
+// Every entry receives the same subtractions in the same order as cholesky_lower's right-looking
+// update (k ascending), without the trailing matrix's store-and-reload.  Writes L (column-major,
+// zeros above the diagonal within the vectors the solves read), Ut = the strict lower triangle
+// of L row-major, i.e. U = L^T column-major without its diagonal (only those 120 entries are
+// written: the caller keeps the rest of Ut zero), and dinv = 1 / diag(L).  False if A is not
+// (numerically) positive definite.
+bool cholesky16(const double* PYISCC_RESTRICT A, double* PYISCC_RESTRICT L, double* PYISCC_RESTRICT Ut,
+                double* PYISCC_RESTRICT dinv) {
 #ifdef PYISCC_VECTOR_EXT
   constexpr int V = 16 / kLanes;
+  using vl = long long __attribute__((vector_size(8 * kLanes)));
+  vl lane{};
+  for (int l = 0; l < kLanes; ++l) lane[l] = l;
 #pragma GCC unroll 16
   for (int j = 0; j < 16; ++j) {
     vd c[V];
 #pragma GCC unroll 8
-    for (int t = j / kLanes; t < V; ++t) c[t] = loadv(L + j * 16 + t * kLanes);
+    for (int t = j / kLanes; t < V; ++t) c[t] = loadv(A + j * 16 + t * kLanes);
 #pragma GCC unroll 16
     for (int k = 0; k < j; ++k) {
       const vd f = splat(L[k * 16 + j]);
@@ -300,68 +307,93 @@ bool cholesky16(double* PYISCC_RESTRICT L, double* PYISCC_RESTRICT dinv) {
     const double ljj = std::sqrt(d);
     const double r = 1.0 / ljj;
     const vd rv = splat(r);
+    // The first vector holds rows above the diagonal: zero them (compile-time lane mask).
+    const vl below = lane > static_cast<long long>(j % kLanes);
+    c[j / kLanes] = reinterpret_cast<vd>(reinterpret_cast<vl>(c[j / kLanes] * rv) & below);
 #pragma GCC unroll 8
-    for (int t = j / kLanes; t < V; ++t) storev(L + j * 16 + t * kLanes, c[t] * rv);
+    for (int t = j / kLanes + 1; t < V; ++t) c[t] *= rv;
+#pragma GCC unroll 8
+    for (int t = j / kLanes; t < V; ++t) storev(L + j * 16 + t * kLanes, c[t]);
     L[j * 16 + j] = ljj;
     dinv[j] = r;
+#pragma GCC unroll 16
+    for (int i = j + 1; i < 16; ++i) Ut[i * 16 + j] = c[i / kLanes][i % kLanes];
   }
   return true;
 #else
+  for (std::ptrdiff_t j = 0; j < 16; ++j)
+    for (std::ptrdiff_t i = 0; i < 16; ++i) L[j * 16 + i] = i >= j ? A[j * 16 + i] : 0.0;
   if (!cholesky_lower<16>(L, 16)) return false;
-  for (std::ptrdiff_t j = 0; j < 16; ++j) dinv[j] = 1.0 / L[j * 16 + j];
+  for (std::ptrdiff_t j = 0; j < 16; ++j) {
+    dinv[j] = 1.0 / L[j * 16 + j];
+    for (std::ptrdiff_t i = j + 1; i < 16; ++i) Ut[i * 16 + j] = L[j * 16 + i];
+  }
   return true;
 #endif
 }
 
-// n = 16, after cholesky_lower<16>: the factor in the two layouts the register solves read, with
-// zeros everywhere but the strict lower triangle of L:  Lz column-major (column j of L below the
-// diagonal) and Uz = L row-major (column j of U = L^T above the diagonal).
-void solve_factors16(const double* PYISCC_RESTRICT L, double* PYISCC_RESTRICT Lz, double* PYISCC_RESTRICT Uz) {
-  for (std::ptrdiff_t j = 0; j < 16; ++j)
-    for (std::ptrdiff_t i = 0; i < 16; ++i) {
-      const double lij = i > j ? L[j * 16 + i] : 0.0;  // L(i, j)
-      Lz[j * 16 + i] = lij;
-      Uz[i * 16 + j] = lij;
-    }
-}
-
-// n = 16: x <- (L L^T)^{-1} x with the factors of solve_factors16 and the reciprocals dinv of L's
-// diagonal.  Both substitutions run column by column on the right-hand side held in vector
-// registers (fully unrolled, every index a compile-time constant): no store-and-reload of x and no
-// dot-product reductions on the dependency chain (this solve runs twice per Newton step).
-void cholesky_solve16(const double* PYISCC_RESTRICT Lz, const double* PYISCC_RESTRICT Uz,
-                      const double* PYISCC_RESTRICT dinv, double* PYISCC_RESTRICT x) {
+// n = 16, one Newton solve of the reduced system with the factor of cholesky16, all in vector
+// registers (fully unrolled):  r = -rd - J^T e;  dx = (L L^T)^{-1} r by the two substitutions
+// (column by column, no store-and-reload of x, no reductions on the dependency chain); then
+// Jdx = J dx and dz = w o Jdx + e.  JT: the gradients as 16-entry columns.
+void newton_solve16(const double* PYISCC_RESTRICT L, const double* PYISCC_RESTRICT Ut,
+                    const double* PYISCC_RESTRICT dinv, const double* PYISCC_RESTRICT JT, std::ptrdiff_t m,
+                    const double* PYISCC_RESTRICT rd, const double* PYISCC_RESTRICT e,
+                    const double* PYISCC_RESTRICT w, double* PYISCC_RESTRICT dx, double* PYISCC_RESTRICT dz,
+                    double* PYISCC_RESTRICT Jdx) {
 #ifdef PYISCC_VECTOR_EXT
   constexpr int V = 16 / kLanes;
   vd r[V];
 #pragma GCC unroll 8
-  for (int t = 0; t < V; ++t) r[t] = loadv(x + t * kLanes);
-#pragma GCC unroll 16
-  for (int j = 0; j < 16; ++j) {  // forward: L y = x
-    const double yj = r[j / kLanes][j % kLanes] * dinv[j];
-    r[j / kLanes][j % kLanes] = yj;
-    const vd f = splat(yj);
+  for (int t = 0; t < V; ++t) r[t] = -loadv(rd + t * kLanes);
+  for (std::ptrdiff_t i = 0; i < m; ++i) {
+    const vd f = splat(e[i]);
 #pragma GCC unroll 8
-    for (int t = j / kLanes; t < V; ++t) r[t] -= f * loadv(Lz + j * 16 + t * kLanes);
+    for (int t = 0; t < V; ++t) r[t] -= f * loadv(JT + i * 16 + t * kLanes);
   }
 #pragma GCC unroll 16
-  for (int j = 15; j >= 0; --j) {  // backward: L^T x = y
+  for (int j = 0; j < 16; ++j) {  // forward: L y = r (lane j of column j, the diagonal, is reset)
+    const double yj = r[j / kLanes][j % kLanes] * dinv[j];
+    const vd f = splat(yj);
+#pragma GCC unroll 8
+    for (int t = j / kLanes; t < V; ++t) r[t] -= f * loadv(L + j * 16 + t * kLanes);
+    r[j / kLanes][j % kLanes] = yj;
+  }
+#pragma GCC unroll 16
+  for (int j = 15; j >= 0; --j) {  // backward: L^T x = y (Ut's column j: zero from row j on)
     const double xj = r[j / kLanes][j % kLanes] * dinv[j];
     r[j / kLanes][j % kLanes] = xj;
     const vd f = splat(xj);
 #pragma GCC unroll 8
-    for (int t = 0; t <= j / kLanes; ++t) r[t] -= f * loadv(Uz + j * 16 + t * kLanes);
+    for (int t = 0; t <= j / kLanes; ++t) r[t] -= f * loadv(Ut + j * 16 + t * kLanes);
   }
 #pragma GCC unroll 8
-  for (int t = 0; t < V; ++t) storev(x + t * kLanes, r[t]);
+  for (int t = 0; t < V; ++t) storev(dx + t * kLanes, r[t]);
+  for (std::ptrdiff_t i = 0; i < m; ++i) {
+    vd acc = r[0] * loadv(JT + i * 16);
+#pragma GCC unroll 8
+    for (int t = 1; t < V; ++t) acc += r[t] * loadv(JT + i * 16 + t * kLanes);
+    double s = 0.0;
+#pragma GCC unroll 4
+    for (int l = 0; l < kLanes; ++l) s += acc[l];
+    Jdx[i] = s;
+    dz[i] = w[i] * s + e[i];
+  }
 #else
+  for (int k = 0; k < 16; ++k) dx[k] = -rd[k];
+  for (std::ptrdiff_t i = 0; i < m; ++i)
+    for (int k = 0; k < 16; ++k) dx[k] -= e[i] * JT[i * 16 + k];
   for (std::ptrdiff_t j = 0; j < 16; ++j) {
-    x[j] *= dinv[j];
-    for (std::ptrdiff_t i = j + 1; i < 16; ++i) x[i] -= x[j] * Lz[j * 16 + i];
+    dx[j] *= dinv[j];
+    for (std::ptrdiff_t i = j + 1; i < 16; ++i) dx[i] -= dx[j] * L[j * 16 + i];
   }
   for (std::ptrdiff_t j = 15; j >= 0; --j) {
-    x[j] *= dinv[j];
-    for (std::ptrdiff_t i = 0; i < j; ++i) x[i] -= x[j] * Uz[j * 16 + i];
+    dx[j] *= dinv[j];
+    for (std::ptrdiff_t i = 0; i < j; ++i) dx[i] -= dx[j] * Ut[j * 16 + i];
+  }
+  for (std::ptrdiff_t i = 0; i < m; ++i) {
+    Jdx[i] = dot(JT + i * 16, dx, 16);
+    dz[i] = w[i] * Jdx[i] + e[i];
   }
 #endif
 }
@@ -494,10 +526,33 @@ class DenseOps {
     ws.coef.resize(nblocks_);
     ws.KKT.setZero(n_, n_);  // n = 16 writes only the lower triangle (and a little above)
     if (small_) ws.Lf.resize(n_, n_);
+    if (fixed_) {  // cholesky16 writes the strict lower part of L^T into Xr: the rest stays zero
+      ws.Xr.setZero(n_, n_);
+      ws.dinv.resize(n_);
+    }
   }
   std::ptrdiff_t n() const { return n_; }
   std::ptrdiff_t m() const { return m_; }
   const RVector& q() const { return *v_.q; }
+
+  // Jz = J^T z (n = 16: the columns summed in vector registers, in order of i).
+  void jt_times(const RMatrix& JT, const RVector& z, RVector& Jz) const {
+#ifdef PYISCC_VECTOR_EXT
+    if (fixed_) {
+      constexpr int V = 16 / kLanes;
+      vd acc[V] = {};
+      for (std::ptrdiff_t i = 0; i < m_; ++i) {
+        const vd f = splat(z[i]);
+#pragma GCC unroll 8
+        for (int t = 0; t < V; ++t) acc[t] += f * loadv(JT.data() + i * 16 + t * kLanes);
+      }
+#pragma GCC unroll 8
+      for (int t = 0; t < V; ++t) storev(Jz.data() + t * kLanes, acc[t]);
+      return;
+    }
+#endif
+    Jz.noalias() = JT * z;
+  }
 
   // g(x), optionally the gradients as columns of JT, and Px2 = 2 P_s x.  n = 16: the same pass
   // over T also forms H = 2 P + 2 sum z_i A_i at the multipliers z of this moment (interior_point
@@ -554,15 +609,10 @@ class DenseOps {
     KKT.diagonal().array() += reg;
     if (na_ == 0) {
       auto factor = [&]() {
+        if (fixed_) return cholesky16(KKT.data(), ws_.Lf.data(), ws_.Xr.data(), ws_.dinv.data());
         if (small_) {
           ws_.Lf = KKT;
-          if (!fixed_) return cholesky_lower(ws_.Lf.data(), n_);
-          ws_.dinv.resize(n_);
-          if (!cholesky16(ws_.Lf.data(), ws_.dinv.data())) return false;
-          ws_.Xc.resize(n_, n_);
-          ws_.Xr.resize(n_, n_);
-          solve_factors16(ws_.Lf.data(), ws_.Xc.data(), ws_.Xr.data());
-          return true;
+          return cholesky_lower(ws_.Lf.data(), n_);
         }
         ws_.llt.compute(KKT);  // reads the lower triangle only
         return ws_.llt.info() == Eigen::Success;
@@ -602,16 +652,13 @@ class DenseOps {
   void solve(const RVector& rd, const RVector& e, const RVector& w, const RMatrix& JT, RVector& dx,
              RVector& dz, RVector& Jdx) {
     if (na_ == 0) {
-      RVector& rhs = ws_.rhs;
-      rhs = -rd;
-      if (fixed_) {  // rhs -= J^T e and J dx column by column (n = 16: plain vectorised loops)
-        for (std::ptrdiff_t i = 0; i < m_; ++i) axpy16_from(rhs.data(), JT.data() + i * kFixedOrder, -e[i], 0);
-        dx = rhs;
-        cholesky_solve16(ws_.Xc.data(), ws_.Xr.data(), ws_.dinv.data(), dx.data());
-        for (std::ptrdiff_t i = 0; i < m_; ++i) Jdx[i] = dot(JT.data() + i * kFixedOrder, dx.data(), kFixedOrder);
-        dz = w.cwiseProduct(Jdx) + e;
+      if (fixed_) {
+        newton_solve16(ws_.Lf.data(), ws_.Xr.data(), ws_.dinv.data(), JT.data(), m_, rd.data(), e.data(),
+                       w.data(), dx.data(), dz.data(), Jdx.data());
         return;
       }
+      RVector& rhs = ws_.rhs;
+      rhs = -rd;
       rhs.noalias() -= JT * e;
       if (small_) {
         dx = rhs;
@@ -683,7 +730,7 @@ CoreResult interior_point(Ops& ops, RVector& x, int max_iter, double tol, QcqpWo
 
   for (int it = 0; it <= max_iter; ++it) {
     // Px = 2 P_s x from eval() at this x
-    Jz.noalias() = JT * z;
+    ops.jt_times(JT, z, Jz);
     rd = Px - q + Jz;
     rp = g + s;
     const double viol = m ? std::max(g.maxCoeff(), 0.0) : 0.0;
@@ -752,7 +799,8 @@ CoreResult interior_point(Ops& ops, RVector& x, int max_iter, double tol, QcqpWo
     const double a_aff = std::min(max_step(s, ds_a), max_step(z, dz_a));
     const double mu_aff =
         m ? (s + a_aff * ds_a).dot(z + a_aff * dz_a) / static_cast<double>(m) : 0.0;
-    const double sigma = mu > 0.0 ? std::pow(std::min(1.0, mu_aff / mu), 3) : 0.0;
+    const double ratio = mu > 0.0 ? std::min(1.0, mu_aff / mu) : 0.0;
+    const double sigma = ratio * ratio * ratio;
     // Corrector with centring.
     rc = s.cwiseProduct(z) + ds_a.cwiseProduct(dz_a);
     rc.array() -= sigma * mu;
@@ -1039,6 +1087,7 @@ class BlockOps {
   std::ptrdiff_t n() const { return d_.n; }
   std::ptrdiff_t m() const { return d_.m; }
   const RVector& q() const { return d_.qs; }
+  void jt_times(const RMatrix& JT, const RVector& z, RVector& Jz) const { Jz.noalias() = JT * z; }
   void eval(const RVector& x, RVector& g, RMatrix* JT, RVector& Px2) { block_eval(d_, x, g, JT, &Px2, f_.ax); }
 
   bool factor(const RVector& z, const RVector& w, const RMatrix& JT) {
@@ -1374,8 +1423,9 @@ void check_qcqp(const QcqpProblem& p) {
   require(p.P.rows() == n && p.P.cols() == n, "P: expected shape (n, n)");
   require(p.B.rows() == m && p.B.cols() == n, "b: expected shape (m, n)");
   require(static_cast<std::ptrdiff_t>(p.A.size()) == m, "A: expected m matrices");
-  require(finite(p.P), "P: contains NaN or inf");
-  require(symmetric(p.P), "P: must be symmetric");
+  const int pcheck = check_finite_symmetric(p.P);
+  require(pcheck != 1, "P: contains NaN or inf");
+  require(pcheck != 2, "P: must be symmetric");
   require(p.q.allFinite(), "q: contains NaN or inf");
   require(finite(p.B), "b: contains NaN or inf");
   require(p.c.allFinite(), "c: contains NaN or inf");
@@ -1383,8 +1433,9 @@ void check_qcqp(const QcqpProblem& p) {
     const RMatrix& Ai = p.A[static_cast<std::size_t>(i)];
     if (Ai.size() == 0) continue;
     require(Ai.rows() == n && Ai.cols() == n, "A: expected shape (m, n, n)");
-    require(finite(Ai), "A: contains NaN or inf");
-    require(symmetric(Ai), "A: every A[i] must be symmetric");
+    const int acheck = check_finite_symmetric(Ai);
+    require(acheck != 1, "A: contains NaN or inf");
+    require(acheck != 2, "A: every A[i] must be symmetric");
   }
 }
 

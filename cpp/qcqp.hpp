@@ -84,7 +84,7 @@ struct QcqpWorkspace {
   // Interior-point iteration.
   RVector x, best_x, best_s, best_z, start, gfin, coef, TX, dinv;
   RVector g, s, z, w, wm, rd, rp, rhs, dx, ds, dz, dx_a, ds_a, dz_a, rc, e, Px, Jz, Jdx, zp, rdp, r2;
-  RMatrix JT, KKT, Lf, Aug, JA, Xc, Xr;  // Xc, Xr: the factor's strict lower part, two layouts (n = 16)
+  RMatrix JT, KKT, Lf, Aug, JA, Xr;  // Xr: L^T without its diagonal (n = 16)
   std::vector<std::ptrdiff_t> active;
   Eigen::LLT<RMatrix> llt;
   Eigen::PartialPivLU<RMatrix> lu;

@@ -98,14 +98,19 @@ def solve_qcqp(P: ArrayLike, q: ArrayLike, A: ArrayLike, b: ArrayLike, c: ArrayL
     -------
     QcqpResult
     """
-    # Shapes, finiteness and symmetry are checked in C++ (one pass, ValueError naming the
-    # parameter); only what the conversion there would get wrong is checked here.
+    # Shapes, finiteness, symmetry and real dtype of NumPy arrays are checked in C++ (one pass,
+    # ValueError naming the parameter); here only what the conversion there would get wrong:
+    # complex data that is not an ndarray (a list of complex numbers), a scalar c.  Fast paths
+    # first: this facade is called once per sub-problem by users who embed the solver.
     for name, value in (("P", P), ("q", q), ("A", A), ("b", b), ("c", c), ("x0", x0)):
-        if (value.dtype.kind == "c" if type(value) is np.ndarray else np.iscomplexobj(value)):
+        if type(value) is not np.ndarray and value is not None and np.iscomplexobj(value):
             raise ValueError(f"{name}: must be real, got a complex array")
-    if np.ndim(c) == 0:
+    if not (type(c) is np.ndarray and c.ndim == 1) and np.ndim(c) == 0:
         c = np.atleast_1d(c)
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
+    if type(max_iter) is not int and (isinstance(max_iter, bool)
+                                      or not isinstance(max_iter, (int, np.integer))):
+        raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
+    if max_iter < 1:
         raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
     if not 0.0 < tol < 1.0:
         raise ValueError(f"tol must be in (0, 1), got {tol!r}")
@@ -114,7 +119,6 @@ def solve_qcqp(P: ArrayLike, q: ArrayLike, A: ArrayLike, b: ArrayLike, c: ArrayL
     elif isinstance(block_size, bool) or not isinstance(block_size, (int, np.integer)) or block_size < 1:
         raise ValueError(f"block_size must be an integer >= 1, got {block_size!r}")
     out = _core.solve_qcqp(P, q, A, b, c, x0, int(max_iter), float(tol), int(block_size))
-    out["violated"] = tuple(out["violated"])
     # The dict holds exactly the fields; filling __dict__ skips the frozen dataclass's per-field
     # object.__setattr__ (3 us of a ~20 us call).
     res = object.__new__(QcqpResult)

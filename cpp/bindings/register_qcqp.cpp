@@ -120,8 +120,8 @@ py::dict result_dict(const QcqpResult& res) {
   out["iterations"] = res.iterations;
   out["phase1_iterations"] = res.phase1_iterations;
   out["phase1_value"] = res.phase1_value;
-  py::list violated;
-  for (auto i : res.violated) violated.append(i);
+  py::tuple violated(res.violated.size());
+  for (std::size_t i = 0; i < res.violated.size(); ++i) violated[i] = py::int_(res.violated[i]);
   out["violated"] = violated;
   return out;
 }
