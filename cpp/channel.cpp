@@ -21,17 +21,23 @@ void effective_channels(const cdouble* H, const cdouble* w, const Dims& d, cdoub
 }
 
 namespace {
-// Cholesky factor of F_l = G G^H + noise I for BS l, G = [g_l0 ... g_l,K-1] (M x K).
-Eigen::LLT<CMatrix> factor_covariance(const cdouble* g_l, const Dims& d, double noise_power,
-                                      CMatrix& G) {
+// Cholesky factor of F_l = G G^H + noise I for BS l, G = [g_l0 ... g_l,K-1] (M x K): F holds L in
+// its lower triangle on return.  Eigen 3.4's in-place kernel is the one LLT::compute runs, minus
+// the matrix l1 norm LLT computes for rcond() (M^2 complex |.| = hypot calls per factorisation,
+// ~3 % of a default solve, never used here): the same factor to the bit.
+void factor_covariance(const cdouble* g_l, const Dims& d, double noise_power, CMatrix& G, CMatrix& F) {
   // g_l is K x M row-major, i.e. G (M x K) column-major.
   G = Eigen::Map<const CMatrix>(g_l, d.M, d.K);
-  CMatrix F = CMatrix::Identity(d.M, d.M) * noise_power;
+  F = CMatrix::Identity(d.M, d.M) * noise_power;
   F.selfadjointView<Eigen::Lower>().rankUpdate(G);
+#if EIGEN_VERSION_AT_LEAST(3, 4, 0) && !EIGEN_VERSION_AT_LEAST(3, 5, 0)
+  const bool ok = Eigen::internal::llt_inplace<cdouble, Eigen::Lower>::blocked(F) == -1;
+#else
   Eigen::LLT<CMatrix> llt(F);
-  if (llt.info() != Eigen::Success)
-    throw std::domain_error("noise_power: covariance F_l is not positive definite");
-  return llt;
+  const bool ok = llt.info() == Eigen::Success;
+  if (ok) F = llt.matrixLLT();
+#endif
+  if (!ok) throw std::domain_error("noise_power: covariance F_l is not positive definite");
 }
 }  // namespace
 
@@ -47,10 +53,10 @@ void uplink_sinr_receivers(const cdouble* g, const Dims& d, double noise_power,
       require(serving[k] >= -1 && serving[k] < d.L, "serving: BS index out of range");
     std::fill(u, u + d.K * d.M, cdouble(0.0));
   }
-  CMatrix G;
+  CMatrix G, F;
   for (std::ptrdiff_t l = 0; l < d.L; ++l) {
-    Eigen::LLT<CMatrix> llt = factor_covariance(g + l * d.K * d.M, d, noise_power, G);
-    llt.matrixL().solveInPlace(G);  // G <- L^{-1} G: whitened columns
+    factor_covariance(g + l * d.K * d.M, d, noise_power, G, F);
+    F.triangularView<Eigen::Lower>().solveInPlace(G);  // G <- L^{-1} G: whitened columns
     for (std::ptrdiff_t k = 0; k < d.K; ++k) {
       // s = g^H F^{-1} g in [0, 1).  1 - s cancels at high SINR: the relative error of the SINR
       // is ~eps * SINR (1e-11 at 50 dB), that of the rate smaller by ln(1 + SINR).  A
@@ -61,7 +67,7 @@ void uplink_sinr_receivers(const cdouble* g, const Dims& d, double noise_power,
       if (!serving || serving[k] != l) continue;
       Eigen::Map<CVector> uk(u + k * d.M, d.M);
       uk = G.col(k);
-      llt.matrixU().solveInPlace(uk);  // u_k = L^{-H} L^{-1} g_lk = F_l^{-1} g_lk
+      F.adjoint().triangularView<Eigen::Upper>().solveInPlace(uk);  // u_k = L^{-H} L^{-1} g_lk = F_l^{-1} g_lk
     }
   }
 }
@@ -73,16 +79,18 @@ void mmse_receivers(const cdouble* g, const Dims& d, double noise_power, const s
     require(serving[k] >= -1 && serving[k] < d.L, "serving: BS index out of range");
   std::fill(u, u + d.K * d.M, cdouble(0.0));
   std::fill(mse, mse + d.K, 1.0);
-  CMatrix G;
+  CMatrix G, F;
   for (std::ptrdiff_t l = 0; l < d.L; ++l) {
     bool any = false;
     for (std::ptrdiff_t k = 0; k < d.K; ++k) any = any || serving[k] == l;
     if (!any) continue;
-    Eigen::LLT<CMatrix> llt = factor_covariance(g + l * d.K * d.M, d, noise_power, G);
+    factor_covariance(g + l * d.K * d.M, d, noise_power, G, F);
     for (std::ptrdiff_t k = 0; k < d.K; ++k) {
       if (serving[k] != l) continue;
       Eigen::Map<CVector> uk(u + k * d.M, d.M);
-      uk = llt.solve(G.col(k));
+      uk = G.col(k);  // LLT::solve's operations: L^{-1}, then L^{-H}
+      F.triangularView<Eigen::Lower>().solveInPlace(uk);
+      F.adjoint().triangularView<Eigen::Upper>().solveInPlace(uk);
       mse[k] = 1.0 - std::real(G.col(k).dot(uk));
     }
   }
