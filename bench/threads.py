@@ -14,6 +14,7 @@ threaded).
 from __future__ import annotations
 
 import argparse
+import resource
 import time
 
 import numpy as np
@@ -100,6 +101,8 @@ def main() -> None:
     print(f"kernels {_core.KERNELS}; K={K} L={L} M={M} N={args.N} seed={args.seed}; "
           f"draw {time.perf_counter() - t0:.1f} s")
     print_rows(thread_scaling(net, args.workers, args.iterations))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(f"\npeak memory of this process (ru_maxrss): {peak:,.0f} MB")
 
 
 if __name__ == "__main__":

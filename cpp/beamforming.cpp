@@ -279,19 +279,27 @@ double feasibility_problem(const BeamformingInput& in, const cdouble* w, BlockQc
     pr.P_tail.setZero(1, 1);
     pr.q.setZero(n);
     pr.q[n - 1] = 1.0;
-    pr.A.setZero(nb, m * K * nb);
+    // A in the sparse form (A_index): the K power-ball blocks, then the K - 1 interference
+    // blocks of each sensing row, K^2 blocks instead of the dense form's 2 K^2 (half of them zero:
+    // 4 GB at K = 1000).
+    pr.A.resize(nb, K * K * nb);
+    pr.A_index.resize(static_cast<std::size_t>(K * K));
     pr.A_tail.setZero(1, m);
     pr.B.setZero(m, n);
     pr.c.resize(m);
     RMatrix block;
     for (std::ptrdiff_t k = 0; k < K; ++k) {
-      pr.A.middleCols((k * K + k) * nb, nb).setIdentity();  // ||y_k||^2 <= 1
+      pr.A.middleCols(k * nb, nb).setIdentity();  // ||y_k||^2 <= 1: block k of row k
+      pr.A_index[static_cast<std::size_t>(k)] = k * K + k;
       pr.c[k] = 1.0;
+      std::ptrdiff_t t = K + k * (K - 1);  // the sensing row K + k's first block
       for (std::ptrdiff_t j = 0; j < K; ++j) {
         if (j == k) continue;
         ConstCMapRM HIkj(in.HI + (k * K + j) * N * N, N, N);
         real_form(HIkj.adjoint() * HIkj, in.sensing_sinr * in.power_budget[j] / unit, block);
-        pr.A.middleCols(((K + k) * K + j) * nb, nb) = block;
+        pr.A.middleCols(t * nb, nb) = block;
+        pr.A_index[static_cast<std::size_t>(t)] = (K + k) * K + j;
+        ++t;
       }
     }
   }
@@ -304,9 +312,11 @@ double feasibility_problem(const BeamformingInput& in, const cdouble* w, BlockQc
     pr.c[K + k] = -(in.sensing_sinr * in.noise_power + gain * std::norm(beta)) / unit;
   }
   double T = 0.0;
-  for (std::ptrdiff_t i = K; i < m; ++i)
-    T = std::max({T, std::abs(pr.c[i]), pr.B.row(i).head(n - 1).cwiseAbs().maxCoeff(),
-                  pr.A.middleCols(i * K * nb, K * nb).cwiseAbs().maxCoeff()});
+  for (std::ptrdiff_t k = 0; k < K; ++k) {
+    const std::ptrdiff_t i = K + k;
+    T = std::max({T, std::abs(pr.c[i]), pr.B.row(i).head(n - 1).cwiseAbs().maxCoeff()});
+    if (K > 1) T = std::max(T, pr.A.middleCols((K + k * (K - 1)) * nb, (K - 1) * nb).cwiseAbs().maxCoeff());
+  }
   T = T > 0.0 ? T : 1.0;
   pr.B.col(n - 1).tail(K).setConstant(T);
   return T;
@@ -382,12 +392,16 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
   if (worst < 0.0) {
     const std::ptrdiff_t nb = 2 * d.N, n = d.K * nb + 1;
     BlockQcqpProblem pr;
+    // Its own workspace, freed with the problem when the phase ends (the per-thread one would
+    // keep the scaled blocks, O(K^2 N^2), alive through all of Algorithm 2).
+    QcqpWorkspace fws;
+    QcqpResult sol;
     for (int it = 0; it < settings.feasibility_iter && worst < 0.0; ++it) {
       const double t_scale = feasibility_problem(in, w.data(), pr);
       RVector x0(n);
       for (std::ptrdiff_t k = 0; k < d.K; ++k) x0.segment(k * nb, nb) = scaled_start(in, w.data(), k);
       x0[n - 1] = (worst - 1.0) / t_scale;
-      const QcqpResult sol = solve_qcqp(pr, x0.data(), settings.qcqp);
+      solve_qcqp(pr, x0.data(), settings.qcqp, fws, sol);
       res.feasibility_iterations = it + 1;
       if (sol.status != QcqpStatus::optimal) break;
       CMatrixRM w_new(d.K, d.N);

@@ -946,7 +946,12 @@ struct QcqpWorkspace::BlockData {
   double obj_scale = 1.0;
   RVector row_scale;
   RMatrix PB, PT;  // (nb, K nb), (r, r)
-  RMatrix AB, AT;  // (nb, m K nb), (r, m r)
+  RMatrix AT;      // (r, m r) scaled tail blocks
+  // The nonzero blocks of the A_i in CSR order, read in place from the caller's problem:
+  // block t is bscale[t] * (the nb x nb column-major block at Asrc[t]).  No scaled copy (at
+  // K = 1000 the feasibility phase of Algorithm 2 has 10^6 nonzero 16 x 16 blocks, 2 GB).
+  std::vector<const double*> Asrc;
+  std::vector<double> bscale;
   RMatrix BT;      // (n, m) b_s,i as columns
   RVector cs, qs;
   std::vector<std::ptrdiff_t> nz_start, nz_block;  // CSR: the nonzero blocks of A_i
@@ -954,7 +959,10 @@ struct QcqpWorkspace::BlockData {
   // Support of the gradient of row i: one block k in [0, K), K: the tail only, kEmpty: no
   // variable (a constant row), kCoupling: several blocks.
   std::vector<std::ptrdiff_t> local;
-  const double* Ab(std::ptrdiff_t i, std::ptrdiff_t k) const { return AB.data() + (i * K + k) * nb * nb; }
+  // Block t of the CSR lists (row i's blocks are t in [nz_start[i], nz_start[i + 1]), block
+  // column nz_block[t]): its unscaled data and its scale.
+  const double* Az(std::ptrdiff_t t) const { return Asrc[static_cast<std::size_t>(t)]; }
+  double Ascale(std::ptrdiff_t t) const { return bscale[static_cast<std::size_t>(t)]; }
 };
 
 // The Newton system's factors (BlockOps).  Rows in `cap` (gradients across several blocks, or
@@ -985,8 +993,10 @@ using BlockFactor = QcqpWorkspace::BlockFactor;
 constexpr std::ptrdiff_t kEmpty = -2, kCoupling = -1;
 using CMap = Eigen::Map<const RMatrix>;
 
-// d.nz_*, d.tail_nz and d.local from the stored blocks and BT.
-void block_sparsity(BlockData& d) {
+// d.nz_*, d.tail_nz and d.local from BT, AT and nonzero(i, k) (block k of A_i is nonzero; called
+// for increasing i, and increasing k within each i).
+template <class NonZero>
+void block_sparsity(BlockData& d, NonZero&& nonzero) {
   const std::ptrdiff_t nb = d.nb, K = d.K, r = d.r, m = d.m;
   d.nz_start.assign(1, 0);
   d.nz_block.clear();
@@ -996,7 +1006,7 @@ void block_sparsity(BlockData& d) {
     std::ptrdiff_t support = kEmpty;
     auto touch = [&](std::ptrdiff_t k) { support = support == kEmpty || support == k ? k : kCoupling; };
     for (std::ptrdiff_t k = 0; k < K; ++k) {
-      const bool a = !CMap(d.Ab(i, k), nb, nb).isZero(0.0);
+      const bool a = nonzero(i, k);
       if (a) d.nz_block.push_back(k);
       if (a || !d.BT.col(i).segment(k * nb, nb).isZero(0.0)) touch(k);
     }
@@ -1024,21 +1034,54 @@ void scale_problem(const BlockQcqpProblem& p, BlockData& d) {
   d.row_scale.resize(m);
   d.cs.resize(m);
   d.BT.resize(n, m);
-  d.AB.resize(nb, m * K * nb);
   d.AT.resize(r, m * r);
+  const bool sparse = !p.A_index.empty();
+  const std::ptrdiff_t nnz_in = sparse ? static_cast<std::ptrdiff_t>(p.A_index.size()) : m * K;
+  std::ptrdiff_t t_in = 0;  // sparse: first listed block of row i
   for (std::ptrdiff_t i = 0; i < m; ++i) {
-    const auto Ai = p.A.middleCols(i * K * nb, K * nb);
     double s = std::max(std::abs(p.c[i]), p.B.row(i).cwiseAbs().maxCoeff());
-    if (Ai.size()) s = std::max(s, Ai.cwiseAbs().maxCoeff());
+    if (!sparse) {
+      const auto Ai = p.A.middleCols(i * K * nb, K * nb);
+      if (Ai.size()) s = std::max(s, Ai.cwiseAbs().maxCoeff());
+    } else {
+      std::ptrdiff_t t_end = t_in;
+      while (t_end < nnz_in && p.A_index[static_cast<std::size_t>(t_end)] < (i + 1) * K) ++t_end;
+      if (t_end > t_in) s = std::max(s, p.A.middleCols(t_in * nb, (t_end - t_in) * nb).cwiseAbs().maxCoeff());
+      t_in = t_end;
+    }
     if (r > 0) s = std::max(s, p.A_tail.middleCols(i * r, r).cwiseAbs().maxCoeff());
     s = s > 0.0 ? 1.0 / s : 1.0;
     d.row_scale[i] = s;
     d.BT.col(i) = s * p.B.row(i).transpose();
     d.cs[i] = s * p.c[i];
-    d.AB.middleCols(i * K * nb, K * nb) = s * Ai;
     if (r > 0) d.AT.middleCols(i * r, r) = s * p.A_tail.middleCols(i * r, r);
   }
-  block_sparsity(d);
+  const double* A = p.A.data();
+  d.Asrc.clear();
+  d.bscale.clear();
+  std::ptrdiff_t cursor = 0;  // sparse: walks A_index (nonzero(i, k) comes in increasing (i, k))
+  block_sparsity(d, [&](std::ptrdiff_t i, std::ptrdiff_t k) {
+    const double* blk = nullptr;
+    if (!sparse) {
+      blk = A + (i * K + k) * nb * nb;
+    } else {
+      while (cursor < nnz_in && p.A_index[static_cast<std::size_t>(cursor)] < i * K + k) ++cursor;
+      if (cursor < nnz_in && p.A_index[static_cast<std::size_t>(cursor)] == i * K + k) blk = A + cursor * nb * nb;
+    }
+    if (!blk || CMap(blk, nb, nb).isZero(0.0)) return false;
+    d.Asrc.push_back(blk);
+    d.bscale.push_back(d.row_scale[i]);
+    return true;
+  });
+}
+
+// Block k of A_i of the caller's problem (nullptr: zero), dense or sparse form.
+const double* source_block(const BlockQcqpProblem& p, std::ptrdiff_t i, std::ptrdiff_t k) {
+  const std::ptrdiff_t nb = p.block_size, K = p.blocks;
+  if (p.A_index.empty()) return p.A.data() + (i * K + k) * nb * nb;
+  const auto it = std::lower_bound(p.A_index.begin(), p.A_index.end(), i * K + k);
+  if (it == p.A_index.end() || *it != i * K + k) return nullptr;
+  return p.A.data() + (it - p.A_index.begin()) * nb * nb;
 }
 
 // g(x) (scaled), optionally the gradients as columns of JT and Px2 = 2 P_s x.
@@ -1057,7 +1100,7 @@ void block_eval(const BlockData& d, const RVector& x, RVector& g, RMatrix* JT, R
     for (std::ptrdiff_t t = d.nz_start[static_cast<std::size_t>(i)]; t < d.nz_start[static_cast<std::size_t>(i) + 1]; ++t) {
       const std::ptrdiff_t k = d.nz_block[static_cast<std::size_t>(t)];
       auto xk = x.segment(k * nb, nb);
-      ax.head(nb).noalias() = CMap(d.Ab(i, k), nb, nb) * xk;  // symmetric: A^T x = A x
+      ax.head(nb).noalias() = d.Ascale(t) * (CMap(d.Az(t), nb, nb) * xk);  // symmetric: A^T x = A x
       gi += xk.dot(ax.head(nb));
       if (JT) JT->col(i).segment(k * nb, nb) += 2.0 * ax.head(nb);
     }
@@ -1099,7 +1142,7 @@ class BlockOps {
       const double zi = 2.0 * z[i];
       for (std::ptrdiff_t t = d_.nz_start[static_cast<std::size_t>(i)]; t < d_.nz_start[static_cast<std::size_t>(i) + 1]; ++t) {
         const std::ptrdiff_t k = d_.nz_block[static_cast<std::size_t>(t)];
-        Eigen::Map<RVector>(H.data() + k * nb * nb, nb * nb) += zi * Eigen::Map<const RVector>(d_.Ab(i, k), nb * nb);
+        Eigen::Map<RVector>(H.data() + k * nb * nb, nb * nb) += (zi * d_.Ascale(t)) * Eigen::Map<const RVector>(d_.Az(t), nb * nb);
       }
       if (r > 0 && d_.tail_nz[static_cast<std::size_t>(i)]) f_.HT += zi * d_.AT.middleCols(i * r, r);
     }
@@ -1317,9 +1360,8 @@ CoreResult phase_one(const BlockQcqpProblem&, const RVector& x0, int max_iter, d
   p.qs.resize(n + 1);
   p.qs.head(n) = 2.0 * eps * x0;
   p.qs[n] = -1.0;
-  p.AB.resize(nb, (m + 1) * K * nb);
-  p.AB.leftCols(m * K * nb) = d.AB;
-  p.AB.rightCols(K * nb).setZero();
+  p.Asrc = d.Asrc;  // the same (scaled) nonzero blocks in the same order; row m (-t <= 1) has none
+  p.bscale = d.bscale;
   p.AT.setZero(r1, (m + 1) * r1);
   for (std::ptrdiff_t i = 0; i < m; ++i) p.AT.block(0, i * r1, r, r) = d.AT.middleCols(i * r, r);
   p.BT.setZero(n + 1, m + 1);
@@ -1328,7 +1370,14 @@ CoreResult phase_one(const BlockQcqpProblem&, const RVector& x0, int max_iter, d
   p.cs.resize(m + 1);
   p.cs.head(m) = d.cs;
   p.cs[m] = 1.0;
-  block_sparsity(p);
+  std::ptrdiff_t cursor = 0;  // walks d's CSR lists: nonzero(i, k) comes in increasing (i, k)
+  block_sparsity(p, [&](std::ptrdiff_t i, std::ptrdiff_t k) {
+    if (i >= m) return false;
+    const std::ptrdiff_t end = d.nz_start[static_cast<std::size_t>(i) + 1];
+    cursor = std::max(cursor, d.nz_start[static_cast<std::size_t>(i)]);
+    while (cursor < end && d.nz_block[static_cast<std::size_t>(cursor)] < k) ++cursor;
+    return cursor < end && d.nz_block[static_cast<std::size_t>(cursor)] == k;
+  });
   RVector g(m);
   block_eval(d, x0, g, nullptr, nullptr, pw.TX);
   RVector y(n + 1);
@@ -1350,7 +1399,7 @@ void original_constraints(const BlockQcqpProblem& p, const BlockData& d, const R
     if (JT) JT->col(i) = p.B.row(i).transpose();
     for (std::ptrdiff_t t = d.nz_start[static_cast<std::size_t>(i)]; t < d.nz_start[static_cast<std::size_t>(i) + 1]; ++t) {
       const std::ptrdiff_t k = d.nz_block[static_cast<std::size_t>(t)];
-      ax.noalias() = p.A.middleCols((i * K + k) * nb, nb) * x.segment(k * nb, nb);
+      ax.noalias() = CMap(source_block(p, i, k), nb, nb) * x.segment(k * nb, nb);
       g[i] += x.segment(k * nb, nb).dot(ax);
       if (JT) JT->col(i).segment(k * nb, nb) += 2.0 * ax;
     }
@@ -1447,7 +1496,15 @@ void check_qcqp(const BlockQcqpProblem& p) {
   const std::ptrdiff_t r = p.tail();
   require(p.P.rows() == nb && p.P.cols() == K * nb, "P: expected K blocks of shape (block_size, block_size)");
   require(p.P_tail.rows() == r && p.P_tail.cols() == r, "P: expected a (tail, tail) tail block");
-  require(p.A.rows() == nb && p.A.cols() == m * K * nb, "A: expected m x K blocks of shape (block_size, block_size)");
+  if (p.A_index.empty()) {
+    require(p.A.rows() == nb && p.A.cols() == m * K * nb, "A: expected m x K blocks of shape (block_size, block_size)");
+  } else {
+    require(p.A.rows() == nb && p.A.cols() == static_cast<std::ptrdiff_t>(p.A_index.size()) * nb,
+            "A: expected one (block_size, block_size) block per A_index entry");
+    for (std::size_t t = 0; t < p.A_index.size(); ++t)
+      require(p.A_index[t] >= 0 && p.A_index[t] < m * K && (t == 0 || p.A_index[t] > p.A_index[t - 1]),
+              "A_index: must be strictly increasing in [0, m K)");
+  }
   require(p.A_tail.rows() == r && p.A_tail.cols() == m * r, "A: expected m tail blocks of shape (tail, tail)");
   require(p.B.rows() == m && p.B.cols() == n, "b: expected shape (m, n)");
   require(finite(p.P) && finite(p.P_tail), "P: contains NaN or inf");
@@ -1461,7 +1518,7 @@ void check_qcqp(const BlockQcqpProblem& p) {
   };
   for (std::ptrdiff_t k = 0; k < K; ++k) require(sym(p.P.middleCols(k * nb, nb)), "P: must be symmetric");
   require(r == 0 || sym(p.P_tail), "P: must be symmetric");
-  for (std::ptrdiff_t b = 0; b < m * K; ++b)
+  for (std::ptrdiff_t b = 0; b < p.A.cols() / std::max<std::ptrdiff_t>(nb, 1); ++b)
     require(sym(p.A.middleCols(b * nb, nb)), "A: every A[i] must be symmetric");
   for (std::ptrdiff_t i = 0; r > 0 && i < m; ++i)
     require(sym(p.A_tail.middleCols(i * r, r)), "A: every A[i] must be symmetric");

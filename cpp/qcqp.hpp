@@ -40,7 +40,11 @@ struct BlockQcqpProblem {
   RMatrix P;        // (nb, K nb): block k of P in columns [k nb, (k + 1) nb)
   RMatrix P_tail;   // (r, r)
   RVector q;        // (n,)
-  RMatrix A;        // (nb, m K nb): block k of A_i in columns [(i K + k) nb, (i K + k + 1) nb)
+  RMatrix A;        // (nb, m K nb): block k of A_i in columns [(i K + k) nb, (i K + k + 1) nb);
+                    // or, when A_index is given, (nb, nnz nb): only the blocks listed there
+  // Optional sparse form of A: block t of A (columns [t nb, (t + 1) nb)) is block k of A_i with
+  // A_index[t] = i K + k, strictly increasing; unlisted blocks are zero.  Empty: A is dense.
+  std::vector<std::ptrdiff_t> A_index;
   RMatrix A_tail;   // (r, m r): tail block of A_i in columns [i r, (i + 1) r)
   RMatrix B;        // (m, n): row i is b_i^T
   RVector c;        // (m,)
