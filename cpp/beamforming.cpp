@@ -272,6 +272,8 @@ double feasibility_problem(const BeamformingInput& in, const cdouble* w, BlockQc
   const Dims& d = in.dims;
   const std::ptrdiff_t N = d.N, K = d.K, nb = 2 * N, n = K * nb + 1, m = 2 * K;
   const double unit = in.sensing_sinr * in.noise_power;
+  // A in the sparse form: the K power-ball blocks, then the K - 1 blocks of each sensing row.
+  auto first_sensing_block = [K](std::ptrdiff_t k) { return K + k * (K - 1); };
   if (pr.blocks != K || pr.block_size != nb || pr.m() != m) {
     pr.block_size = nb;
     pr.blocks = K;
@@ -292,7 +294,7 @@ double feasibility_problem(const BeamformingInput& in, const cdouble* w, BlockQc
       pr.A.middleCols(k * nb, nb).setIdentity();  // ||y_k||^2 <= 1: block k of row k
       pr.A_index[static_cast<std::size_t>(k)] = k * K + k;
       pr.c[k] = 1.0;
-      std::ptrdiff_t t = K + k * (K - 1);  // the sensing row K + k's first block
+      std::ptrdiff_t t = first_sensing_block(k);
       for (std::ptrdiff_t j = 0; j < K; ++j) {
         if (j == k) continue;
         ConstCMapRM HIkj(in.HI + (k * K + j) * N * N, N, N);
@@ -315,7 +317,7 @@ double feasibility_problem(const BeamformingInput& in, const cdouble* w, BlockQc
   for (std::ptrdiff_t k = 0; k < K; ++k) {
     const std::ptrdiff_t i = K + k;
     T = std::max({T, std::abs(pr.c[i]), pr.B.row(i).head(n - 1).cwiseAbs().maxCoeff()});
-    if (K > 1) T = std::max(T, pr.A.middleCols((K + k * (K - 1)) * nb, (K - 1) * nb).cwiseAbs().maxCoeff());
+    if (K > 1) T = std::max(T, pr.A.middleCols(first_sensing_block(k) * nb, (K - 1) * nb).cwiseAbs().maxCoeff());
   }
   T = T > 0.0 ? T : 1.0;
   pr.B.col(n - 1).tail(K).setConstant(T);

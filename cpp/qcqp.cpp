@@ -45,7 +45,7 @@ int check_finite_symmetric(const RMatrix& M) {
       asym = std::max(asym, std::abs(lower - upper));
     }
   }
-  if (nan_probe != 0.0 || std::isnan(nan_probe)) return 1;
+  if (!(nan_probe == 0.0)) return 1;
   return asym <= 1e-12 * scale ? 0 : 2;
 }
 
@@ -98,19 +98,6 @@ inline double dot(const double* PYISCC_RESTRICT a, const double* PYISCC_RESTRICT
 inline void axpy_from(double* PYISCC_RESTRICT y, const double* PYISCC_RESTRICT a, double f,
                       std::ptrdiff_t k0, std::ptrdiff_t n) {
   for (std::ptrdiff_t k = k0; k < n; ++k) y[k] += f * a[k];
-}
-
-// y[k..16) += f * a[k..16) for k from k0 rounded down to a multiple of the lane count (entries
-// above k0 may be written too: callers use it on columns whose upper triangle is unused).
-inline void axpy16_from(double* PYISCC_RESTRICT y, const double* PYISCC_RESTRICT a, double f,
-                        std::ptrdiff_t k0) {
-#ifdef PYISCC_VECTOR_EXT
-  const vd fv = splat(f);
-  for (std::ptrdiff_t k = k0 & ~std::ptrdiff_t(kLanes - 1); k < 16; k += kLanes)
-    storev(y + k, loadv(y + k) + fv * loadv(a + k));
-#else
-  axpy_from(y, a, f, k0, 16);
-#endif
 }
 
 // y = A x for a column-major (rows x cols) A, rows a multiple of 16: 16 rows at a time in vector
@@ -219,38 +206,22 @@ void add_jtwj16(double* PYISCC_RESTRICT K, const double* PYISCC_RESTRICT JT, con
 }
 
 // In-place Cholesky of the lower triangle (column-major, right-looking); false if not PD.
-// N > 0: compile-time order (loops unrolled), n ignored.
-template <std::ptrdiff_t N = 0>
-bool cholesky_lower(double* L, std::ptrdiff_t n_rt) {
-  const std::ptrdiff_t n = N > 0 ? N : n_rt;
+bool cholesky_lower(double* L, std::ptrdiff_t n) {
   for (std::ptrdiff_t j = 0; j < n; ++j) {
     double* PYISCC_RESTRICT cj = L + j * n;
     const double d = cj[j];
     if (!(d > 0.0)) return false;
     const double ljj = std::sqrt(d);
     cj[j] = ljj;
-    if constexpr (N == 16) {  // one division, then multiplies (off the critical path's latency)
-      const double r = 1.0 / ljj;
-      for (std::ptrdiff_t i = j + 1; i < n; ++i) cj[i] *= r;
-    } else {
-      for (std::ptrdiff_t i = j + 1; i < n; ++i) cj[i] /= ljj;
-    }
-    // Column c from row c on (N = 16: from row c rounded down to a multiple of 4; the upper
-    // triangle is unused).
-    for (std::ptrdiff_t c = j + 1; c < n; ++c) {
-      if constexpr (N == 16)
-        axpy16_from(L + c * n, cj, -cj[c], c);
-      else
-        axpy_from(L + c * n, cj, -cj[c], c, n);
-    }
+    for (std::ptrdiff_t i = j + 1; i < n; ++i) cj[i] /= ljj;
+    // Column c from row c on (the upper triangle is unused).
+    for (std::ptrdiff_t c = j + 1; c < n; ++c) axpy_from(L + c * n, cj, -cj[c], c, n);
   }
   return true;
 }
 
 // x <- L^{-1} x with the factor of cholesky_lower.
-template <std::ptrdiff_t N = 0>
-inline void forward_solve(const double* PYISCC_RESTRICT L, double* PYISCC_RESTRICT x, std::ptrdiff_t n_rt) {
-  const std::ptrdiff_t n = N > 0 ? N : n_rt;
+inline void forward_solve(const double* PYISCC_RESTRICT L, double* PYISCC_RESTRICT x, std::ptrdiff_t n) {
   for (std::ptrdiff_t j = 0; j < n; ++j) {
     const double* cj = L + j * n;
     const double yj = x[j] / cj[j];
@@ -260,9 +231,7 @@ inline void forward_solve(const double* PYISCC_RESTRICT L, double* PYISCC_RESTRI
 }
 
 // x <- L^{-T} x with the factor of cholesky_lower.
-template <std::ptrdiff_t N = 0>
-inline void backward_solve(const double* PYISCC_RESTRICT L, double* PYISCC_RESTRICT x, std::ptrdiff_t n_rt) {
-  const std::ptrdiff_t n = N > 0 ? N : n_rt;
+inline void backward_solve(const double* PYISCC_RESTRICT L, double* PYISCC_RESTRICT x, std::ptrdiff_t n) {
   for (std::ptrdiff_t j = n - 1; j >= 0; --j) {
     const double* cj = L + j * n;
     x[j] = (x[j] - dot(cj + j + 1, x + j + 1, n - j - 1)) / cj[j];
@@ -270,16 +239,16 @@ inline void backward_solve(const double* PYISCC_RESTRICT L, double* PYISCC_RESTR
 }
 
 // x <- (L L^T)^{-1} x with the factor of cholesky_lower.
-template <std::ptrdiff_t N = 0>
 void cholesky_solve(const double* PYISCC_RESTRICT L, double* PYISCC_RESTRICT x, std::ptrdiff_t n) {
-  forward_solve<N>(L, x, n);
-  backward_solve<N>(L, x, n);
+  forward_solve(L, x, n);
+  backward_solve(L, x, n);
 }
 
 // n = 16: Cholesky L L^T = A of the lower triangle of A (column-major), left-looking with column
 // j in vector registers: c = A(:, j) - sum_{k<j} L(j, k) L(:, k), then scaled by 1 / sqrt(c_j).
 // Every entry receives the same subtractions in the same order as cholesky_lower's right-looking
-// update (k ascending), without the trailing matrix's store-and-reload.  Writes L (column-major,
+// update (k ascending; one reciprocal per column instead of its divisions), without the trailing
+// matrix's store-and-reload.  Writes L (column-major,
 // zeros above the diagonal within the vectors the solves read), Ut = the strict lower triangle
 // of L row-major, i.e. U = L^T column-major without its diagonal (only those 120 entries are
 // written: the caller keeps the rest of Ut zero), and dinv = 1 / diag(L).  False if A is not
@@ -323,7 +292,7 @@ bool cholesky16(const double* PYISCC_RESTRICT A, double* PYISCC_RESTRICT L, doub
 #else
   for (std::ptrdiff_t j = 0; j < 16; ++j)
     for (std::ptrdiff_t i = 0; i < 16; ++i) L[j * 16 + i] = i >= j ? A[j * 16 + i] : 0.0;
-  if (!cholesky_lower<16>(L, 16)) return false;
+  if (!cholesky_lower(L, 16)) return false;
   for (std::ptrdiff_t j = 0; j < 16; ++j) {
     dinv[j] = 1.0 / L[j * 16 + j];
     for (std::ptrdiff_t i = j + 1; i < 16; ++i) Ut[i * 16 + j] = L[j * 16 + i];
@@ -952,6 +921,9 @@ struct QcqpWorkspace::BlockData {
   // K = 1000 the feasibility phase of Algorithm 2 has 10^6 nonzero 16 x 16 blocks, 2 GB).
   std::vector<const double*> Asrc;
   std::vector<double> bscale;
+  // scale_problem's scratch: block k of A_i in the caller's problem, dense or sparse form, at
+  // i K + k (nullptr: not stored, i.e. zero).
+  std::vector<const double*> Ain;
   RMatrix BT;      // (n, m) b_s,i as columns
   RVector cs, qs;
   std::vector<std::ptrdiff_t> nz_start, nz_block;  // CSR: the nonzero blocks of A_i
@@ -1035,20 +1007,16 @@ void scale_problem(const BlockQcqpProblem& p, BlockData& d) {
   d.cs.resize(m);
   d.BT.resize(n, m);
   d.AT.resize(r, m * r);
-  const bool sparse = !p.A_index.empty();
-  const std::ptrdiff_t nnz_in = sparse ? static_cast<std::ptrdiff_t>(p.A_index.size()) : m * K;
-  std::ptrdiff_t t_in = 0;  // sparse: first listed block of row i
+  d.Ain.assign(static_cast<std::size_t>(m * K), nullptr);
+  const std::ptrdiff_t stored = p.A_index.empty() ? m * K : static_cast<std::ptrdiff_t>(p.A_index.size());
+  for (std::ptrdiff_t t = 0; t < stored; ++t)
+    d.Ain[static_cast<std::size_t>(p.A_index.empty() ? t : p.A_index[static_cast<std::size_t>(t)])] =
+        p.A.data() + t * nb * nb;
   for (std::ptrdiff_t i = 0; i < m; ++i) {
     double s = std::max(std::abs(p.c[i]), p.B.row(i).cwiseAbs().maxCoeff());
-    if (!sparse) {
-      const auto Ai = p.A.middleCols(i * K * nb, K * nb);
-      if (Ai.size()) s = std::max(s, Ai.cwiseAbs().maxCoeff());
-    } else {
-      std::ptrdiff_t t_end = t_in;
-      while (t_end < nnz_in && p.A_index[static_cast<std::size_t>(t_end)] < (i + 1) * K) ++t_end;
-      if (t_end > t_in) s = std::max(s, p.A.middleCols(t_in * nb, (t_end - t_in) * nb).cwiseAbs().maxCoeff());
-      t_in = t_end;
-    }
+    for (std::ptrdiff_t k = 0; k < K; ++k)
+      if (const double* blk = d.Ain[static_cast<std::size_t>(i * K + k)])
+        s = std::max(s, CMap(blk, nb, nb).cwiseAbs().maxCoeff());
     if (r > 0) s = std::max(s, p.A_tail.middleCols(i * r, r).cwiseAbs().maxCoeff());
     s = s > 0.0 ? 1.0 / s : 1.0;
     d.row_scale[i] = s;
@@ -1056,32 +1024,15 @@ void scale_problem(const BlockQcqpProblem& p, BlockData& d) {
     d.cs[i] = s * p.c[i];
     if (r > 0) d.AT.middleCols(i * r, r) = s * p.A_tail.middleCols(i * r, r);
   }
-  const double* A = p.A.data();
   d.Asrc.clear();
   d.bscale.clear();
-  std::ptrdiff_t cursor = 0;  // sparse: walks A_index (nonzero(i, k) comes in increasing (i, k))
   block_sparsity(d, [&](std::ptrdiff_t i, std::ptrdiff_t k) {
-    const double* blk = nullptr;
-    if (!sparse) {
-      blk = A + (i * K + k) * nb * nb;
-    } else {
-      while (cursor < nnz_in && p.A_index[static_cast<std::size_t>(cursor)] < i * K + k) ++cursor;
-      if (cursor < nnz_in && p.A_index[static_cast<std::size_t>(cursor)] == i * K + k) blk = A + cursor * nb * nb;
-    }
+    const double* blk = d.Ain[static_cast<std::size_t>(i * K + k)];
     if (!blk || CMap(blk, nb, nb).isZero(0.0)) return false;
     d.Asrc.push_back(blk);
     d.bscale.push_back(d.row_scale[i]);
     return true;
   });
-}
-
-// Block k of A_i of the caller's problem (nullptr: zero), dense or sparse form.
-const double* source_block(const BlockQcqpProblem& p, std::ptrdiff_t i, std::ptrdiff_t k) {
-  const std::ptrdiff_t nb = p.block_size, K = p.blocks;
-  if (p.A_index.empty()) return p.A.data() + (i * K + k) * nb * nb;
-  const auto it = std::lower_bound(p.A_index.begin(), p.A_index.end(), i * K + k);
-  if (it == p.A_index.end() || *it != i * K + k) return nullptr;
-  return p.A.data() + (it - p.A_index.begin()) * nb * nb;
 }
 
 // g(x) (scaled), optionally the gradients as columns of JT and Px2 = 2 P_s x.
@@ -1399,7 +1350,7 @@ void original_constraints(const BlockQcqpProblem& p, const BlockData& d, const R
     if (JT) JT->col(i) = p.B.row(i).transpose();
     for (std::ptrdiff_t t = d.nz_start[static_cast<std::size_t>(i)]; t < d.nz_start[static_cast<std::size_t>(i) + 1]; ++t) {
       const std::ptrdiff_t k = d.nz_block[static_cast<std::size_t>(t)];
-      ax.noalias() = CMap(source_block(p, i, k), nb, nb) * x.segment(k * nb, nb);
+      ax.noalias() = CMap(d.Az(t), nb, nb) * x.segment(k * nb, nb);  // unscaled: original units
       g[i] += x.segment(k * nb, nb).dot(ax);
       if (JT) JT->col(i).segment(k * nb, nb) += 2.0 * ax;
     }
@@ -1512,7 +1463,7 @@ void check_qcqp(const BlockQcqpProblem& p) {
   require(finite(p.A) && finite(p.A_tail), "A: contains NaN or inf");
   require(finite(p.B), "b: contains NaN or inf");
   require(p.c.allFinite(), "c: contains NaN or inf");
-  auto sym = [](const auto& M) {  // as symmetric(), on a block expression
+  auto sym = [](const auto& M) {  // the symmetry test of check_finite_symmetric, on a block expression
     const double scale = M.size() ? M.cwiseAbs().maxCoeff() : 0.0;
     return (M - M.transpose()).cwiseAbs().maxCoeff() <= 1e-12 * scale;
   };

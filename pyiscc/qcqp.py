@@ -107,10 +107,7 @@ def solve_qcqp(P: ArrayLike, q: ArrayLike, A: ArrayLike, b: ArrayLike, c: ArrayL
             raise ValueError(f"{name}: must be real, got a complex array")
     if not (type(c) is np.ndarray and c.ndim == 1) and np.ndim(c) == 0:
         c = np.atleast_1d(c)
-    if type(max_iter) is not int and (isinstance(max_iter, bool)
-                                      or not isinstance(max_iter, (int, np.integer))):
-        raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
-    if max_iter < 1:
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
         raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
     if not 0.0 < tol < 1.0:
         raise ValueError(f"tol must be in (0, 1), got {tol!r}")
