@@ -28,27 +28,6 @@ constexpr std::ptrdiff_t kSmallOrder = 40;
 
 bool finite(const RMatrix& M) { return M.allFinite(); }
 
-// Finite and |M - M^T| <= 1e-12 max|M| entry-wise, in one pass over the pairs and without a
-// temporary (the binding checks every A_i of every call): 0 ok, 1 NaN or inf, 2 not symmetric.
-int check_finite_symmetric(const RMatrix& M) {
-  const std::ptrdiff_t n = M.rows();
-  const double* d = M.data();
-  double scale = 0.0, asym = 0.0, nan_probe = 0.0;  // nan_probe: sum of 0 * entries (NaN if any is)
-  for (std::ptrdiff_t j = 0; j < n; ++j) {
-    const double* cj = d + j * n;
-    scale = std::max(scale, std::abs(cj[j]));
-    nan_probe += 0.0 * cj[j];
-    for (std::ptrdiff_t i = j + 1; i < n; ++i) {
-      const double lower = cj[i], upper = d[i * n + j];
-      nan_probe += 0.0 * lower + 0.0 * upper;
-      scale = std::max(scale, std::max(std::abs(lower), std::abs(upper)));
-      asym = std::max(asym, std::abs(lower - upper));
-    }
-  }
-  if (!(nan_probe == 0.0)) return 1;
-  return asym <= 1e-12 * scale ? 0 : 2;
-}
-
 // Largest step in (0, 1] keeping v + step * dv >= 0 (fraction-to-boundary applied by the caller).
 double max_step(const RVector& v, const RVector& dv) {
   double step = 1.0;
@@ -80,6 +59,84 @@ inline vd loadv(const double* p) { return *reinterpret_cast<const vd_u*>(p); }
 inline void storev(double* p, vd v) { *reinterpret_cast<vd_u*>(p) = v; }
 inline vd splat(double x) { return vd{} + x; }
 #endif
+
+// One pass over a symmetric n x n buffer (either storage order): absmax = max |M|; returns 0 if
+// every entry is finite and |M - M^T| <= 1e-12 max |M| entry-wise, 1 on a NaN or inf, 2 if not
+// symmetric.  The binding checks P and every A_i of every call, so n = 16 compares 4 x 4 (AVX2)
+// or 2 x 2 tiles with their mirror tiles transposed in registers; other n: the pairs one by one.
+#if defined(PYISCC_VECTOR_EXT) && !defined(__clang__)
+#define PYISCC_TILE_CHECK 1
+using vl = long long __attribute__((vector_size(8 * kLanes)));
+inline vd abs_v(vd a) { return reinterpret_cast<vd>(reinterpret_cast<vl>(a) & ~reinterpret_cast<vl>(-vd{})); }  // -vd{}: -0.0
+inline vd max_v(vd a, vd b) { return a > b ? a : b; }
+// The kLanes x kLanes tile whose rows are r[0..kLanes), transposed in place.
+inline void transpose_tile(vd* r) {
+#ifdef PYISCC_WIDE_VECTORS
+  const vd t0 = __builtin_shuffle(r[0], r[1], vl{0, 4, 2, 6}), t1 = __builtin_shuffle(r[0], r[1], vl{1, 5, 3, 7});
+  const vd t2 = __builtin_shuffle(r[2], r[3], vl{0, 4, 2, 6}), t3 = __builtin_shuffle(r[2], r[3], vl{1, 5, 3, 7});
+  r[0] = __builtin_shuffle(t0, t2, vl{0, 1, 4, 5});
+  r[1] = __builtin_shuffle(t1, t3, vl{0, 1, 4, 5});
+  r[2] = __builtin_shuffle(t0, t2, vl{2, 3, 6, 7});
+  r[3] = __builtin_shuffle(t1, t3, vl{2, 3, 6, 7});
+#else
+  const vd t0 = __builtin_shuffle(r[0], r[1], vl{0, 2});
+  r[1] = __builtin_shuffle(r[0], r[1], vl{1, 3});
+  r[0] = t0;
+#endif
+}
+#endif
+
+int check_matrix(const double* PYISCC_RESTRICT M, std::ptrdiff_t n, double& absmax) {
+  double scale = 0.0, asym = 0.0, nan_probe = 0.0;  // nan_probe: sum of 0 * entries (NaN if any is)
+#ifdef PYISCC_TILE_CHECK
+  if (n == 16) {
+    constexpr int W = kLanes, T = 16 / kLanes;
+    vd mx = {}, dmax = {}, probe = {};
+    for (int I = 0; I < T; ++I)
+      for (int J = I; J < T; ++J) {
+        vd a[W], b[W];
+#pragma GCC unroll 4
+        for (int k = 0; k < W; ++k) {
+          a[k] = loadv(M + (I * W + k) * 16 + J * W);
+          b[k] = loadv(M + (J * W + k) * 16 + I * W);
+        }
+        transpose_tile(b);  // now b[k] holds the mirror entries of a[k]
+#pragma GCC unroll 4
+        for (int k = 0; k < W; ++k) {
+          dmax = max_v(dmax, abs_v(a[k] - b[k]));
+          probe += 0.0 * a[k];
+          mx = max_v(mx, abs_v(a[k]));
+          if (I != J) {  // on the diagonal tiles b is a's transpose
+            probe += 0.0 * b[k];
+            mx = max_v(mx, abs_v(b[k]));
+          }
+        }
+      }
+    for (int l = 0; l < W; ++l) {
+      nan_probe += probe[l];
+      scale = std::max(scale, mx[l]);
+      asym = std::max(asym, dmax[l]);
+    }
+    absmax = scale;
+    if (!(nan_probe == 0.0)) return 1;
+    return asym <= 1e-12 * scale ? 0 : 2;
+  }
+#endif
+  for (std::ptrdiff_t j = 0; j < n; ++j) {
+    const double* cj = M + j * n;
+    scale = std::max(scale, std::abs(cj[j]));
+    nan_probe += 0.0 * cj[j];
+    for (std::ptrdiff_t i = j + 1; i < n; ++i) {
+      const double lower = cj[i], upper = M[i * n + j];
+      nan_probe += 0.0 * lower + 0.0 * upper;
+      scale = std::max(scale, std::max(std::abs(lower), std::abs(upper)));
+      asym = std::max(asym, std::abs(lower - upper));
+    }
+  }
+  absmax = scale;
+  if (!(nan_probe == 0.0)) return 1;
+  return asym <= 1e-12 * scale ? 0 : 2;
+}
 
 // a . b, even and odd entries in two running sums.
 inline double dot(const double* PYISCC_RESTRICT a, const double* PYISCC_RESTRICT b, std::ptrdiff_t n) {
@@ -382,7 +439,7 @@ struct View {
   const std::vector<std::ptrdiff_t>* block; // (m,) block of A_s,i in T (>= 1), -1: linear
   const RMatrix* BT;                        // (n, m) b_s,i as columns
   const double* c;                          // (m,) c_s
-  const RVector* q;                         // (n,) q (unscaled)
+  const RVector* q;                         // (n,) q_s
   double obj_scale;
 };
 
@@ -792,11 +849,31 @@ void stack_blocks(const RMatrix& T, RMatrix& R) {
   for (std::ptrdiff_t b = 0; b < nb; ++b) R.middleRows(b * n, n) = T.middleCols(b * n, n);
 }
 
-// The scaled problem into ws (see View): objective scale, row scales, T, BT, c_s, q_s.
-void scale_problem(const QcqpProblem& p, QcqpWorkspace& ws) {
-  const std::ptrdiff_t n = p.n(), m = p.m();
-  double omax = std::max(p.P.size() ? p.P.cwiseAbs().maxCoeff() : 0.0,
-                         p.q.size() ? p.q.cwiseAbs().maxCoeff() : 0.0);
+// dst[0..len) = r * src[0..len) (in full-width vectors: Eigen's are 2 lanes wide here).
+void scaled_copy(double* PYISCC_RESTRICT dst, const double* PYISCC_RESTRICT src, double r, std::ptrdiff_t len) {
+  std::ptrdiff_t k = 0;
+#ifdef PYISCC_VECTOR_EXT
+  const vd rv = splat(r);
+  for (; k + kLanes <= len; k += kLanes) storev(dst + k, rv * loadv(src + k));
+#endif
+  for (; k < len; ++k) dst[k] = r * src[k];
+}
+
+// max |x_k| over n >= 1 entries (Eigen's vectorised reduction).
+double absmax_of(const double* x, std::ptrdiff_t n) { return Eigen::Map<const RVector>(x, n).cwiseAbs().maxCoeff(); }
+
+// Row i of B (b_i^T) of a view, as an Eigen expression.
+Eigen::Map<const RVector, 0, Eigen::InnerStride<>> b_row(const QcqpProblemView& p, std::ptrdiff_t i) {
+  return {p.B + i * p.b_row, p.n, Eigen::InnerStride<>(p.b_col)};
+}
+
+// The scaled problem into ws (see View): objective scale, row scales, T, BT, c_s, q_s.  One read
+// of each matrix when check_qcqp has measured them (p.absmax), two otherwise.
+void scale_problem(const QcqpProblemView& p, QcqpWorkspace& ws) {
+  const std::ptrdiff_t n = p.n, m = p.m;
+  const bool measured = static_cast<std::ptrdiff_t>(p.absmax.size()) == m + 1;
+  const double pmax = measured ? p.absmax[0] : absmax_of(p.P, n * n);
+  const double omax = std::max(pmax, absmax_of(p.q, n));
   ws.obj_scale = omax > 0.0 ? 1.0 / omax : 1.0;
   ws.row_scale.resize(m);
   ws.cs.resize(m);
@@ -806,31 +883,32 @@ void scale_problem(const QcqpProblem& p, QcqpWorkspace& ws) {
   for (std::ptrdiff_t i = 0; i < m; ++i)
     if (p.quadratic(i)) ws.block[static_cast<std::size_t>(i)] = nblocks++;
   ws.T.resize(n, n * nblocks);
-  ws.T.leftCols(n) = ws.obj_scale * p.P;
-  ws.qs = ws.obj_scale * p.q;
+  scaled_copy(ws.T.data(), p.P, ws.obj_scale, n * n);
+  ws.qs = ws.obj_scale * Eigen::Map<const RVector>(p.q, n);
   for (std::ptrdiff_t i = 0; i < m; ++i) {
     const auto ui = static_cast<std::size_t>(i);
-    double r = std::max(std::abs(p.c[i]), p.B.row(i).cwiseAbs().maxCoeff());
-    if (p.quadratic(i)) r = std::max(r, p.A[ui].cwiseAbs().maxCoeff());
+    const auto bi = b_row(p, i);
+    double r = std::max(std::abs(p.c[i]), bi.cwiseAbs().maxCoeff());
+    if (p.quadratic(i)) r = std::max(r, measured ? p.absmax[ui + 1] : absmax_of(p.A[ui], n * n));
     r = r > 0.0 ? 1.0 / r : 1.0;
     ws.row_scale[i] = r;
-    ws.BT.col(i) = r * p.B.row(i).transpose();
+    ws.BT.col(i) = r * bi;
     ws.cs[i] = r * p.c[i];
-    if (p.quadratic(i)) ws.T.middleCols(ws.block[ui] * n, n) = r * p.A[ui];
+    if (p.quadratic(i)) scaled_copy(ws.T.data() + ws.block[ui] * n * n, p.A[ui], r, n * n);
   }
   if (n != kFixedOrder) stack_blocks(ws.T, ws.R);  // n = 16 reads T directly
 }
 
-View scaled_view(const QcqpProblem& p, const QcqpWorkspace& ws) {
-  return View{p.n(), p.m(), &ws.T, &ws.R, &ws.block, &ws.BT, ws.cs.data(), &ws.qs, ws.obj_scale};
+View scaled_view(const QcqpProblemView& p, const QcqpWorkspace& ws) {
+  return View{p.n, p.m, &ws.T, &ws.R, &ws.block, &ws.BT, ws.cs.data(), &ws.qs, ws.obj_scale};
 }
 
 // Phase I: min t + eps ||x - x0||^2 s.t. g_i(x) <= t, t >= -1 on the scaled problem; the proximal
 // term keeps it bounded in directions no constraint sees.  Leaves (x, t) in ws.best_x after an
 // early exit at t < -margin (a strictly feasible point is all phase II needs) or at the optimum.
-CoreResult phase_one(const QcqpProblem& pr, const RVector& x0, int max_iter, double tol,
+CoreResult phase_one(const QcqpProblemView& pr, const RVector& x0, int max_iter, double tol,
                      QcqpWorkspace& ws) {
-  const std::ptrdiff_t n = pr.n(), m = pr.m();
+  const std::ptrdiff_t n = pr.n, m = pr.m;
   constexpr double eps = 1e-8;
   QcqpProblem ph;
   ph.P = RMatrix::Zero(n + 1, n + 1);
@@ -843,10 +921,9 @@ CoreResult phase_one(const QcqpProblem& pr, const RVector& x0, int max_iter, dou
   ph.c = RVector::Zero(m + 1);
   for (std::ptrdiff_t i = 0; i < m; ++i) {
     const auto ui = static_cast<std::size_t>(i);
-    const double r = ws.row_scale[i];
     if (pr.quadratic(i)) {
       ph.A[ui] = RMatrix::Zero(n + 1, n + 1);
-      ph.A[ui].topLeftCorner(n, n) = r * pr.A[ui];
+      ph.A[ui].topLeftCorner(n, n) = ws.T.middleCols(ws.block[ui] * n, n);  // r A_i
     }
     ph.B.row(i).head(n) = ws.BT.col(i).transpose();
     ph.B(i, n) = -1.0;
@@ -881,14 +958,15 @@ CoreResult phase_one(const QcqpProblem& pr, const RVector& x0, int max_iter, dou
 }
 
 // g_i(x) in original units and, optionally, the gradients as columns of JT (the final check).
-void original_constraints(const QcqpProblem& p, const RVector& x, RVector& g, RMatrix* JT) {
-  const std::ptrdiff_t m = p.m();
+void original_constraints(const QcqpProblemView& p, const RVector& x, RVector& g, RMatrix* JT) {
+  const std::ptrdiff_t n = p.n, m = p.m;
   for (std::ptrdiff_t i = 0; i < m; ++i) {
-    g[i] = p.B.row(i).dot(x) - p.c[i];
-    if (JT) JT->col(i) = p.B.row(i).transpose();
+    const auto bi = b_row(p, i);
+    g[i] = bi.dot(x) - p.c[i];
+    if (JT) JT->col(i) = bi;
     if (!p.quadratic(i)) continue;
-    const RMatrix& Ai = p.A[static_cast<std::size_t>(i)];
-    if (p.n() == kFixedOrder) {  // fixed-size product (vectorised, no per-column dispatch)
+    const Eigen::Map<const RMatrix> Ai(p.A[static_cast<std::size_t>(i)], n, n);
+    if (n == kFixedOrder) {  // fixed-size product (vectorised, no per-column dispatch)
       using M16 = Eigen::Matrix<double, kFixedOrder, kFixedOrder>;
       using V16 = Eigen::Matrix<double, kFixedOrder, 1>;
       const V16 ax = Eigen::Map<const M16>(Ai.data()) * Eigen::Map<const V16>(x.data());
@@ -896,7 +974,7 @@ void original_constraints(const QcqpProblem& p, const RVector& x, RVector& g, RM
       if (JT) JT->col(i) += 2.0 * ax;
       continue;
     }
-    for (std::ptrdiff_t j = 0; j < p.n(); ++j) {  // (A x)_j = A.col(j) . x (A symmetric)
+    for (std::ptrdiff_t j = 0; j < n; ++j) {  // (A x)_j = A.col(j) . x (A symmetric)
       const double axj = Ai.col(j).dot(x);
       g[i] += x[j] * axj;
       if (JT) (*JT)(j, i) += 2.0 * axj;
@@ -1364,13 +1442,13 @@ void original_constraints(const BlockQcqpProblem& p, const BlockData& d, const R
 
 // Per-problem-kind steps of the shared driver (solve_impl): scaling, the scaled constraints,
 // phase II, and P x in original units.
-void prepare(const QcqpProblem& p, QcqpWorkspace& ws) { scale_problem(p, ws); }
+void prepare(const QcqpProblemView& p, QcqpWorkspace& ws) { scale_problem(p, ws); }
 void prepare(const BlockQcqpProblem& p, QcqpWorkspace& ws) {
   if (!ws.bdata) ws.bdata = std::make_unique<BlockData>();
   scale_problem(p, *ws.bdata);
 }
 
-void scaled_constraints(const QcqpProblem& p, QcqpWorkspace& ws, const RVector& x, RVector& g) {
+void scaled_constraints(const QcqpProblemView& p, QcqpWorkspace& ws, const RVector& x, RVector& g) {
   ws.TX.resize(ws.T.cols());
   constraints(scaled_view(p, ws), x, g, nullptr, ws.TX);
 }
@@ -1378,7 +1456,7 @@ void scaled_constraints(const BlockQcqpProblem&, QcqpWorkspace& ws, const RVecto
   block_eval(*ws.bdata, x, g, nullptr, nullptr, ws.TX);
 }
 
-CoreResult phase_two(const QcqpProblem& p, RVector& x, const QcqpSettings& st, QcqpWorkspace& ws) {
+CoreResult phase_two(const QcqpProblemView& p, RVector& x, const QcqpSettings& st, QcqpWorkspace& ws) {
   const View sv = scaled_view(p, ws);
   DenseOps ops(sv, ws);
   return interior_point(ops, x, st.max_iter, st.tol, ws);
@@ -1388,12 +1466,12 @@ CoreResult phase_two(const BlockQcqpProblem&, RVector& x, const QcqpSettings& st
   return interior_point(ops, x, st.max_iter, st.tol, ws);
 }
 
-double row_scale(const QcqpProblem&, const QcqpWorkspace& ws, std::ptrdiff_t i) { return ws.row_scale[i]; }
+double row_scale(const QcqpProblemView&, const QcqpWorkspace& ws, std::ptrdiff_t i) { return ws.row_scale[i]; }
 double row_scale(const BlockQcqpProblem&, const QcqpWorkspace& ws, std::ptrdiff_t i) { return ws.bdata->row_scale[i]; }
-double obj_scale(const QcqpProblem&, const QcqpWorkspace& ws) { return ws.obj_scale; }
+double obj_scale(const QcqpProblemView&, const QcqpWorkspace& ws) { return ws.obj_scale; }
 double obj_scale(const BlockQcqpProblem&, const QcqpWorkspace& ws) { return ws.bdata->obj_scale; }
 
-void original_constraints(const QcqpProblem& p, const QcqpWorkspace&, const RVector& x, RVector& g, RMatrix* JT) {
+void original_constraints(const QcqpProblemView& p, const QcqpWorkspace&, const RVector& x, RVector& g, RMatrix* JT) {
   original_constraints(p, x, g, JT);
 }
 void original_constraints(const BlockQcqpProblem& p, const QcqpWorkspace& ws, const RVector& x, RVector& g,
@@ -1401,7 +1479,34 @@ void original_constraints(const BlockQcqpProblem& p, const QcqpWorkspace& ws, co
   original_constraints(p, *ws.bdata, x, g, JT);
 }
 
-void apply_P(const QcqpProblem& p, const RVector& x, RVector& Px) { Px.noalias() = p.P * x; }
+void apply_P(const QcqpProblemView& p, const RVector& x, RVector& Px) {
+  Px.noalias() = Eigen::Map<const RMatrix>(p.P, p.n, p.n) * x;
+}
+
+// The problem's q as an Eigen vector, and its sizes.
+Eigen::Map<const RVector> q_of(const QcqpProblemView& p) { return {p.q, p.n}; }
+const RVector& q_of(const BlockQcqpProblem& p) { return p.q; }
+std::ptrdiff_t n_of(const QcqpProblemView& p) { return p.n; }
+std::ptrdiff_t n_of(const BlockQcqpProblem& p) { return p.n(); }
+std::ptrdiff_t m_of(const QcqpProblemView& p) { return p.m; }
+std::ptrdiff_t m_of(const BlockQcqpProblem& p) { return p.m(); }
+
+// v = the view of a QcqpProblem (pointers into its matrices); returns v.
+const QcqpProblemView& view_of(const QcqpProblem& p, QcqpProblemView& v) {
+  v.n = p.n();
+  v.m = p.m();
+  v.P = p.P.data();
+  v.q = p.q.data();
+  v.A.resize(static_cast<std::size_t>(v.m));
+  for (std::ptrdiff_t i = 0; i < v.m; ++i)
+    v.A[static_cast<std::size_t>(i)] = p.quadratic(i) ? p.A[static_cast<std::size_t>(i)].data() : nullptr;
+  v.B = p.B.data();
+  v.b_row = 1;  // column-major (m, n)
+  v.b_col = p.B.rows();
+  v.c = p.c.data();
+  v.absmax.clear();
+  return v;
+}
 void apply_P(const BlockQcqpProblem& p, const RVector& x, RVector& Px) {
   const std::ptrdiff_t nb = p.block_size, r = p.tail();
   Px.resize(p.n());
@@ -1417,26 +1522,43 @@ QcqpWorkspace& thread_workspace() {
 
 }  // namespace
 
+void check_qcqp(QcqpProblemView& p) {
+  const std::ptrdiff_t n = p.n, m = p.m;
+  require(n >= 1, "q: at least one variable is needed");
+  require(static_cast<std::ptrdiff_t>(p.A.size()) == m, "A: expected m matrices");
+  p.absmax.resize(static_cast<std::size_t>(m + 1));
+  const int pcheck = check_matrix(p.P, n, p.absmax[0]);
+  require(pcheck != 1, "P: contains NaN or inf");
+  require(pcheck != 2, "P: must be symmetric");
+  require(Eigen::Map<const RVector>(p.q, n).allFinite(), "q: contains NaN or inf");
+  bool b_finite = true;
+  for (std::ptrdiff_t i = 0; i < m; ++i) b_finite = b_finite && b_row(p, i).allFinite();
+  require(b_finite, "b: contains NaN or inf");
+  require(Eigen::Map<const RVector>(p.c, m).allFinite(), "c: contains NaN or inf");
+  for (std::ptrdiff_t i = 0; i < m; ++i) {
+    const auto ui = static_cast<std::size_t>(i);
+    p.absmax[ui + 1] = 0.0;
+    if (!p.A[ui]) continue;
+    const int acheck = check_matrix(p.A[ui], n, p.absmax[ui + 1]);
+    require(acheck != 1, "A: contains NaN or inf");
+    require(acheck != 2, "A: every A[i] must be symmetric");
+    if (p.absmax[ui + 1] == 0.0) p.A[ui] = nullptr;  // A_i = 0: a linear constraint
+  }
+}
+
 void check_qcqp(const QcqpProblem& p) {
   const std::ptrdiff_t n = p.n(), m = p.m();
   require(n >= 1, "q: at least one variable is needed");
   require(p.P.rows() == n && p.P.cols() == n, "P: expected shape (n, n)");
   require(p.B.rows() == m && p.B.cols() == n, "b: expected shape (m, n)");
   require(static_cast<std::ptrdiff_t>(p.A.size()) == m, "A: expected m matrices");
-  const int pcheck = check_finite_symmetric(p.P);
-  require(pcheck != 1, "P: contains NaN or inf");
-  require(pcheck != 2, "P: must be symmetric");
-  require(p.q.allFinite(), "q: contains NaN or inf");
-  require(finite(p.B), "b: contains NaN or inf");
-  require(p.c.allFinite(), "c: contains NaN or inf");
   for (std::ptrdiff_t i = 0; i < m; ++i) {
     const RMatrix& Ai = p.A[static_cast<std::size_t>(i)];
-    if (Ai.size() == 0) continue;
-    require(Ai.rows() == n && Ai.cols() == n, "A: expected shape (m, n, n)");
-    const int acheck = check_finite_symmetric(Ai);
-    require(acheck != 1, "A: contains NaN or inf");
-    require(acheck != 2, "A: every A[i] must be symmetric");
+    require(Ai.size() == 0 || (Ai.rows() == n && Ai.cols() == n), "A: expected shape (m, n, n)");
   }
+  QcqpProblemView v;
+  view_of(p, v);
+  check_qcqp(v);
 }
 
 void check_qcqp(const BlockQcqpProblem& p) {
@@ -1463,7 +1585,7 @@ void check_qcqp(const BlockQcqpProblem& p) {
   require(finite(p.A) && finite(p.A_tail), "A: contains NaN or inf");
   require(finite(p.B), "b: contains NaN or inf");
   require(p.c.allFinite(), "c: contains NaN or inf");
-  auto sym = [](const auto& M) {  // the symmetry test of check_finite_symmetric, on a block expression
+  auto sym = [](const auto& M) {  // the symmetry test of check_matrix, on a block expression
     const double scale = M.size() ? M.cwiseAbs().maxCoeff() : 0.0;
     return (M - M.transpose()).cwiseAbs().maxCoeff() <= 1e-12 * scale;
   };
@@ -1482,7 +1604,7 @@ namespace {
 template <class Problem>
 void solve_impl(const Problem& problem, const double* x0, const QcqpSettings& settings,
                 QcqpWorkspace& ws, QcqpResult& res) {
-  const std::ptrdiff_t n = problem.n(), m = problem.m();
+  const std::ptrdiff_t n = n_of(problem), m = m_of(problem);
   prepare(problem, ws);
   res.status = QcqpStatus::numerical_error;
   res.iterations = 0;
@@ -1542,10 +1664,11 @@ void solve_impl(const Problem& problem, const double* x0, const QcqpSettings& se
   original_constraints(problem, ws, res.x, g, &JT);
   RVector& Px = ws.Px;
   apply_P(problem, res.x, Px);
-  res.objective = problem.q.dot(res.x) - res.x.dot(Px);
+  const auto q = q_of(problem);
+  res.objective = q.dot(res.x) - res.x.dot(Px);
   res.primal_residual = m ? std::max(g.maxCoeff(), 0.0) : 0.0;
   RVector& rd = ws.rd;
-  rd = 2.0 * Px - problem.q;
+  rd = 2.0 * Px - q;
   if (res.status != QcqpStatus::infeasible) rd.noalias() += JT * res.z;
   res.dual_residual = rd.lpNorm<Eigen::Infinity>();
   res.complementarity = m ? res.z.cwiseProduct(g.cwiseAbs()).maxCoeff() : 0.0;
@@ -1564,11 +1687,17 @@ void solve_impl(const Problem& problem, const double* x0, const QcqpSettings& se
 
 QcqpResult solve_qcqp(const QcqpProblem& problem, const double* x0, const QcqpSettings& settings) {
   QcqpResult res;
-  solve_impl(problem, x0, settings, thread_workspace(), res);
+  QcqpWorkspace& ws = thread_workspace();
+  solve_impl(view_of(problem, ws.view), x0, settings, ws, res);
   return res;
 }
 
 void solve_qcqp(const QcqpProblem& problem, const double* x0, const QcqpSettings& settings,
+                QcqpWorkspace& ws, QcqpResult& res) {
+  solve_impl(view_of(problem, ws.view), x0, settings, ws, res);
+}
+
+void solve_qcqp(const QcqpProblemView& problem, const double* x0, const QcqpSettings& settings,
                 QcqpWorkspace& ws, QcqpResult& res) {
   solve_impl(problem, x0, settings, ws, res);
 }

@@ -30,6 +30,23 @@ struct QcqpProblem {
   bool quadratic(std::ptrdiff_t i) const { return A[static_cast<std::size_t>(i)].size() != 0; }
 };
 
+// The dense problem read in place from the caller's buffers, without a copy: what the Python
+// binding hands over (NumPy arrays), and how solve_qcqp reads a QcqpProblem.  P and every A_i are
+// symmetric, so a row-major and a column-major buffer read alike.
+struct QcqpProblemView {
+  std::ptrdiff_t n = 0, m = 0;
+  const double* P = nullptr;     // (n, n)
+  const double* q = nullptr;     // (n,)
+  std::vector<const double*> A;  // m pointers to (n, n) buffers; nullptr: A_i = 0 (linear row)
+  const double* B = nullptr;     // b_i[j] at B[i * b_row + j * b_col]
+  std::ptrdiff_t b_row = 0, b_col = 1;
+  const double* c = nullptr;     // (m,)
+  // max |P|, then max |A_i| for each i (m + 1 entries), when check_qcqp has computed them on the
+  // way; empty: the solver computes them.
+  std::vector<double> absmax;
+  bool quadratic(std::ptrdiff_t i) const { return A[static_cast<std::size_t>(i)] != nullptr; }
+};
+
 // The same problem with P and every A_i block-diagonal: K = blocks diagonal blocks of order
 // nb = block_size on the first K nb variables, then one dense block on the r = n - K nb "tail"
 // variables.  Entries outside these blocks are zero by construction (nothing else is stored); the
@@ -94,6 +111,7 @@ struct QcqpWorkspace {
   Eigen::PartialPivLU<RMatrix> lu;
   Eigen::ColPivHouseholderQR<RMatrix> qr;
   std::unique_ptr<QcqpWorkspace> phase1;  // buffers of the phase-I problem (n + 1 variables)
+  QcqpProblemView view;                   // solve_qcqp(QcqpProblem): the problem's view
   // Block-structured path (see qcqp.cpp, BlockData / BlockOps): the scaled problem and the factors.
   struct BlockData;
   struct BlockFactor;
@@ -105,9 +123,13 @@ struct QcqpWorkspace {
   QcqpWorkspace& operator=(QcqpWorkspace&&) noexcept;
 };
 
-// Validates sizes and finiteness (std::invalid_argument naming the field); PSD is the caller's
-// promise (a non-PSD input ends in numerical_error, never in a wrong "optimal").
+// Validates sizes, finiteness and symmetry (std::invalid_argument naming the field); PSD is the
+// caller's promise (a non-PSD input ends in numerical_error, never in a wrong "optimal").
 void check_qcqp(const QcqpProblem& problem);
+
+// The same checks on a view (each matrix read once), which they also complete: absmax is filled
+// and an all-zero A_i is dropped (A[i] = nullptr: a linear row).
+void check_qcqp(QcqpProblemView& problem);
 
 // Solves the problem.  x0 (may be nullptr): starting point; when it is feasible phase I is skipped.
 // Uses a per-thread workspace.
@@ -115,6 +137,10 @@ QcqpResult solve_qcqp(const QcqpProblem& problem, const double* x0, const QcqpSe
 
 // The same with the caller's workspace and result (reused: no allocation for a repeated shape).
 void solve_qcqp(const QcqpProblem& problem, const double* x0, const QcqpSettings& settings,
+                QcqpWorkspace& ws, QcqpResult& result);
+
+// The same on a view of the caller's buffers (read in place; they must not change during the call).
+void solve_qcqp(const QcqpProblemView& problem, const double* x0, const QcqpSettings& settings,
                 QcqpWorkspace& ws, QcqpResult& result);
 
 // Validates the block problem's sizes, finiteness and block symmetry (std::invalid_argument).

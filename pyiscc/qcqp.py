@@ -100,14 +100,20 @@ def solve_qcqp(P: ArrayLike, q: ArrayLike, A: ArrayLike, b: ArrayLike, c: ArrayL
     """
     # Shapes, finiteness, symmetry and real dtype of NumPy arrays are checked in C++ (one pass,
     # ValueError naming the parameter); here only what the conversion there would get wrong:
-    # complex data that is not an ndarray (a list of complex numbers), a scalar c.  Fast paths
-    # first: this facade is called once per sub-problem by users who embed the solver.
-    for name, value in (("P", P), ("q", q), ("A", A), ("b", b), ("c", c), ("x0", x0)):
-        if type(value) is not np.ndarray and value is not None and np.iscomplexobj(value):
-            raise ValueError(f"{name}: must be real, got a complex array")
-    if not (type(c) is np.ndarray and c.ndim == 1) and np.ndim(c) == 0:
+    # complex data that is not an ndarray (a list of complex numbers), a scalar c.  The common
+    # case (ndarrays, int max_iter, no block_size) costs a few type tests: users embed this facade
+    # and call it once per sub-problem.
+    nd = np.ndarray
+    if not (type(P) is nd and type(q) is nd and type(A) is nd and type(b) is nd and type(c) is nd
+            and (x0 is None or type(x0) is nd)):
+        for name, value in (("P", P), ("q", q), ("A", A), ("b", b), ("c", c), ("x0", x0)):
+            if type(value) is not nd and value is not None and np.iscomplexobj(value):
+                raise ValueError(f"{name}: must be real, got a complex array")
+    if (c.ndim if type(c) is nd else np.ndim(c)) == 0:
         c = np.atleast_1d(c)
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
+    if type(max_iter) is not int and (isinstance(max_iter, bool) or not isinstance(max_iter, np.integer)):
+        raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
+    if max_iter < 1:
         raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
     if not 0.0 < tol < 1.0:
         raise ValueError(f"tol must be in (0, 1), got {tol!r}")
@@ -118,6 +124,9 @@ def solve_qcqp(P: ArrayLike, q: ArrayLike, A: ArrayLike, b: ArrayLike, c: ArrayL
     out = _core.solve_qcqp(P, q, A, b, c, x0, int(max_iter), float(tol), int(block_size))
     # The dict holds exactly the fields; filling __dict__ skips the frozen dataclass's per-field
     # object.__setattr__ (3 us of a ~20 us call).
-    res = object.__new__(QcqpResult)
+    res = _new(QcqpResult)
     res.__dict__.update(out)
     return res
+
+
+_new = object.__new__

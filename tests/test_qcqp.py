@@ -184,6 +184,61 @@ def test_bad_input(change, match):
         solve_qcqp(**args)
 
 
+@pytest.mark.parametrize("n", [16, 5])
+def test_every_entry_is_checked(n):
+    """A NaN or inf anywhere in P or an A_i, and an asymmetry at any off-diagonal pair, is a
+    ValueError naming the parameter; an asymmetry at rounding level (1e-14) is accepted.  n = 16
+    runs the tiled one-pass check of the binding, n = 5 the plain loop."""
+    rng = np.random.default_rng(n)
+    F = rng.standard_normal((n, n))
+    P = F @ F.T
+    A = np.stack([np.eye(n), P])
+    args = dict(q=np.ones(n), b=np.zeros((2, n)), c=np.ones(2), max_iter=1)
+    big = np.abs(P).max()
+    for i in range(n):
+        for j in range(n):
+            for bad in (np.nan, -np.inf):
+                P2, A2 = P.copy(), A.copy()
+                P2[i, j] = bad
+                A2[1, i, j] = bad
+                with pytest.raises(ValueError, match="P: contains NaN or inf"):
+                    solve_qcqp(P=P2, A=A, **args)
+                with pytest.raises(ValueError, match="A: contains NaN or inf"):
+                    solve_qcqp(P=P, A=A2, **args)
+            if i == j:
+                continue
+            P2, A2 = P.copy(), A.copy()
+            P2[i, j] += 1e-9 * big
+            A2[1, i, j] -= 1e-9 * big
+            with pytest.raises(ValueError, match="P: must be symmetric"):
+                solve_qcqp(P=P2, A=A, **args)
+            with pytest.raises(ValueError, match="A: every A\\[i\\] must be symmetric"):
+                solve_qcqp(P=P, A=A2, **args)
+            P2[i, j] = P[i, j] + 1e-14 * big
+            solve_qcqp(P=P2, A=A, **args)  # accepted
+
+
+def test_inputs_that_are_not_float64_arrays():
+    """Lists, Fortran-ordered and integer arrays, a scalar c and a NumPy-integer max_iter give the
+    ndarray call's answer; complex data (list or array) and a bool max_iter are rejected."""
+    P, q, A, b, c = dense(*random_instance(1, 16, 10, "feasible"))
+    ref = solve_qcqp(P, q, A, b, c)
+    for res in (solve_qcqp(P.tolist(), list(q), A.tolist(), b.tolist(), c.tolist(), max_iter=np.int64(100)),
+                solve_qcqp(np.asfortranarray(P), q, np.asfortranarray(A), np.asfortranarray(b), c)):
+        assert res.status == ref.status and res.objective == ref.objective
+        np.testing.assert_array_equal(res.x, ref.x)
+    ball = dict(P=np.eye(2, dtype=int), q=np.array([3, 4]), A=np.eye(2)[None], b=np.zeros((1, 2)))
+    for c1 in (9.0, np.float64(9.0), np.array(9.0), [9.0]):
+        res = solve_qcqp(**ball, c=c1)  # maximise 3 x1 + 4 x2 - |x|^2 on |x|^2 <= 9: x = (1.5, 2)
+        np.testing.assert_allclose(res.x, [1.5, 2.0], atol=1e-7)
+    with pytest.raises(ValueError, match="q: must be real"):
+        solve_qcqp(P, [1j] * 16, A, b, c)
+    with pytest.raises(ValueError, match="A: must be real"):
+        solve_qcqp(P, q, A.astype(complex), b, c)
+    with pytest.raises(ValueError, match="max_iter"):
+        solve_qcqp(P, q, A, b, c, max_iter=True)
+
+
 # --- The block-structured path (block_size=...) -------------------------------------------------
 
 #: (K, nb, m, tail): the CCET-ISCC joint shape at K = 9, N = 8, and shapes with tail variables

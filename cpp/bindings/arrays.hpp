@@ -24,10 +24,9 @@ inline std::string shape_str(const std::vector<py::ssize_t>& shape) {
   return s + (shape.size() == 1 ? ",)" : ")");
 }
 
-// Converts obj to a C-contiguous array of T (a copy only when needed) and checks its shape;
-// a -1 in `shape` accepts any extent.  Errors name the parameter and arrive as ValueError.
+// obj converted to a C-contiguous array of T (a copy), or ValueError naming the parameter.
 template <class T>
-carray<T> checked(const py::handle& obj, const char* name, std::initializer_list<py::ssize_t> shape) {
+carray<T> converted(const py::handle& obj, const char* name) {
   if constexpr (std::is_same_v<T, double>) {  // forcecast would drop an imaginary part silently
     if (py::isinstance<py::array>(obj) && py::reinterpret_borrow<py::array>(obj).dtype().kind() == 'c')
       throw py::value_error(std::string(name) + ": must be real, got a complex array");
@@ -37,6 +36,15 @@ carray<T> checked(const py::handle& obj, const char* name, std::initializer_list
     PyErr_Clear();
     throw py::value_error(std::string(name) + ": cannot be converted to a numeric array");
   }
+  return arr;
+}
+
+// Converts obj to a C-contiguous array of T (a copy only when needed: an array that already is
+// one is used as it is) and checks its shape; a -1 in `shape` accepts any extent.  Errors name the
+// parameter and arrive as ValueError.
+template <class T>
+carray<T> checked(const py::handle& obj, const char* name, std::initializer_list<py::ssize_t> shape) {
+  carray<T> arr = carray<T>::check_(obj) ? py::reinterpret_borrow<carray<T>>(obj) : converted<T>(obj, name);
   // Compared in place (no vectors built on the success path: the QCQP binding calls this 6 times
   // per solve).
   bool ok = static_cast<std::size_t>(arr.ndim()) == shape.size();

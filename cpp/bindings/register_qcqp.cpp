@@ -1,5 +1,6 @@
 // Binding of the QCQP solver (cpp/qcqp.hpp): the dense path, and the block-structured path when
 // the caller declares a block size.
+#include <optional>
 #include <string>
 
 #include "arrays.hpp"
@@ -9,33 +10,36 @@ namespace pyiscc::bind {
 
 namespace {
 
-// Copies the arrays into pr (owned by C++, so no pointer into a temporary is kept; its buffers are
-// reused from call to call, so a repeated shape allocates nothing).
-void problem_from(const py::object& P_obj, const py::object& q_obj, const py::object& A_obj,
-                  const py::object& b_obj, const py::object& c_obj, QcqpProblem& pr) {
-  auto q = checked<double>(q_obj, "q", {-1});
-  const py::ssize_t n = q.shape(0);
-  auto P = checked<double>(P_obj, "P", {n, n});
-  auto c = checked<double>(c_obj, "c", {-1});
-  const py::ssize_t m = c.shape(0);
-  auto A = checked<double>(A_obj, "A", {m, n, n});
-  auto b = checked<double>(b_obj, "b", {m, n});
-  // P and A_i must be symmetric (check_qcqp): their row-major buffers are read as column-major,
-  // i.e. as their transposes, which for a symmetric matrix is a plain copy instead of a
-  // transposing one.  An input that is not symmetric is rejected by the check either way.
-  pr.P = Eigen::Map<const RMatrix>(P.data(), n, n);
-  pr.q = Eigen::Map<const RVector>(q.data(), n);
-  pr.B = Eigen::Map<const RMatrixRM>(b.data(), m, n);
-  pr.c = Eigen::Map<const RVector>(c.data(), m);
+// The arrays of one dense call, converted and shape-checked in this order (each is the caller's
+// NumPy array itself when that already is C-contiguous float64, else a converted copy); they stay
+// alive while the solver reads them.
+struct DenseArrays {
+  carray<double> q, P, c, A, b;
+  DenseArrays(const py::object& P_obj, const py::object& q_obj, const py::object& A_obj,
+              const py::object& b_obj, const py::object& c_obj)
+      : q(checked<double>(q_obj, "q", {-1})),
+        P(checked<double>(P_obj, "P", {q.shape(0), q.shape(0)})),
+        c(checked<double>(c_obj, "c", {-1})),
+        A(checked<double>(A_obj, "A", {c.shape(0), q.shape(0), q.shape(0)})),
+        b(checked<double>(b_obj, "b", {c.shape(0), q.shape(0)})) {}
+};
+
+// The dense problem as a view of the arrays (no copy of P or the A_i), checked in one pass over
+// each matrix (check_qcqp).  The GIL is released while the solver reads them: like NumPy's own
+// kernels, a call must not race with another thread writing to the same arrays.
+void problem_from(const DenseArrays& arr, QcqpProblemView& pr) {
+  const py::ssize_t n = arr.q.shape(0), m = arr.c.shape(0);
+  pr.n = n;
+  pr.m = m;
+  pr.P = arr.P.data();
+  pr.q = arr.q.data();
   pr.A.resize(static_cast<std::size_t>(m));
-  for (py::ssize_t i = 0; i < m; ++i) {
-    Eigen::Map<const RMatrix> Ai(A.data() + i * n * n, n, n);  // A_i^T (see P)
-    if (!Ai.isZero(0.0))
-      pr.A[static_cast<std::size_t>(i)] = Ai;
-    else
-      pr.A[static_cast<std::size_t>(i)].resize(0, 0);  // A_i = 0: linear constraint
-  }
-  check_qcqp(pr);
+  for (py::ssize_t i = 0; i < m; ++i) pr.A[static_cast<std::size_t>(i)] = arr.A.data() + i * n * n;
+  pr.B = arr.b.data();
+  pr.b_row = n;  // row-major (m, n)
+  pr.b_col = 1;
+  pr.c = arr.c.data();
+  check_qcqp(pr);  // also drops the all-zero A_i (linear rows)
 }
 
 // A dense symmetric (n, n) matrix (row-major at M) declared block-diagonal: K blocks of order nb,
@@ -108,21 +112,40 @@ void problem_from(const py::object& P_obj, const py::object& q_obj, const py::ob
   check_qcqp(pr);
 }
 
+// The result's fields as a dict (QcqpResult's __dict__ in pyiscc.qcqp).  Keys and status names are
+// interned strings made once (hash cached, no UTF-8 decoding per call); they live as long as the
+// interpreter.
 py::dict result_dict(const QcqpResult& res) {
-  py::dict out;
-  out["status"] = status_name(res.status);
-  out["x"] = py::array_t<double>(res.x.size(), res.x.data());
-  out["z"] = py::array_t<double>(res.z.size(), res.z.data());
-  out["objective"] = res.objective;
-  out["primal_residual"] = res.primal_residual;
-  out["dual_residual"] = res.dual_residual;
-  out["complementarity"] = res.complementarity;
-  out["iterations"] = res.iterations;
-  out["phase1_iterations"] = res.phase1_iterations;
-  out["phase1_value"] = res.phase1_value;
+  static PyObject* const keys[] = {
+      PyUnicode_InternFromString("status"),          PyUnicode_InternFromString("x"),
+      PyUnicode_InternFromString("z"),               PyUnicode_InternFromString("objective"),
+      PyUnicode_InternFromString("primal_residual"), PyUnicode_InternFromString("dual_residual"),
+      PyUnicode_InternFromString("complementarity"), PyUnicode_InternFromString("iterations"),
+      PyUnicode_InternFromString("phase1_iterations"), PyUnicode_InternFromString("phase1_value"),
+      PyUnicode_InternFromString("violated")};
+  static PyObject* const statuses[] = {
+      PyUnicode_InternFromString(status_name(QcqpStatus::optimal)),
+      PyUnicode_InternFromString(status_name(QcqpStatus::infeasible)),
+      PyUnicode_InternFromString(status_name(QcqpStatus::max_iter)),
+      PyUnicode_InternFromString(status_name(QcqpStatus::numerical_error))};
   py::tuple violated(res.violated.size());
   for (std::size_t i = 0; i < res.violated.size(); ++i) violated[i] = py::int_(res.violated[i]);
-  out["violated"] = violated;
+  const py::object values[] = {
+      py::reinterpret_borrow<py::object>(statuses[static_cast<int>(res.status)]),
+      py::array_t<double>(res.x.size(), res.x.data()),
+      py::array_t<double>(res.z.size(), res.z.data()),
+      py::float_(res.objective),
+      py::float_(res.primal_residual),
+      py::float_(res.dual_residual),
+      py::float_(res.complementarity),
+      py::int_(res.iterations),
+      py::int_(res.phase1_iterations),
+      py::float_(res.phase1_value),
+      std::move(violated)};
+  static_assert(sizeof(keys) / sizeof(keys[0]) == sizeof(values) / sizeof(values[0]));
+  py::dict out;
+  for (std::size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); ++k)
+    if (!keys[k] || PyDict_SetItem(out.ptr(), keys[k], values[k].ptr()) != 0) throw py::error_already_set();
   return out;
 }
 
@@ -137,29 +160,31 @@ void register_qcqp(py::module_& m) {
         require(max_iter >= 1, "max_iter must be >= 1");
         require(tol > 0.0 && tol < 1.0, "tol must be in (0, 1)");
         // Per-thread buffers: each Python thread builds and solves its own problem.
-        thread_local QcqpProblem pr;
+        thread_local QcqpProblemView pr;
         thread_local BlockQcqpProblem bpr;
         thread_local QcqpWorkspace ws;
         thread_local QcqpResult res;
+        std::optional<DenseArrays> arrays;
         const bool blocks = block_size > 0;
-        if (blocks)
+        if (blocks) {
           problem_from(P_obj, q_obj, A_obj, b_obj, c_obj, block_size, bpr);
-        else
-          problem_from(P_obj, q_obj, A_obj, b_obj, c_obj, pr);
-        const std::ptrdiff_t n = blocks ? bpr.n() : pr.n();
-        carray<double> x0;
-        if (!x0_obj.is_none()) x0 = checked<double>(x0_obj, "x0", {n});
-        require(x0_obj.is_none() || Eigen::Map<const RVector>(x0.data(), n).allFinite(),
-                "x0: contains NaN or inf");
+        } else {
+          arrays.emplace(P_obj, q_obj, A_obj, b_obj, c_obj);
+          problem_from(*arrays, pr);
+        }
+        const std::ptrdiff_t n = blocks ? bpr.n() : pr.n;
+        std::optional<carray<double>> x0;
+        if (!x0_obj.is_none()) x0.emplace(checked<double>(x0_obj, "x0", {n}));
+        require(!x0 || Eigen::Map<const RVector>(x0->data(), n).allFinite(), "x0: contains NaN or inf");
         QcqpSettings settings;
         settings.max_iter = max_iter;
         settings.tol = tol;
         settings.feas_tol = tol;
         {
-          // Safe: the solver only touches this thread's C++-owned problem, workspace and result
-          // and the x0 buffer held above.
+          // Safe: the solver only touches this thread's problem, workspace and result and the
+          // arrays held above (see problem_from).
           py::gil_scoped_release release;
-          const double* start = x0_obj.is_none() ? nullptr : x0.data();
+          const double* start = x0 ? x0->data() : nullptr;
           if (blocks)
             solve_qcqp(bpr, start, settings, ws, res);
           else
