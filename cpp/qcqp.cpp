@@ -25,6 +25,8 @@ constexpr double kAugmentAbove = 1e6;
 // Up to this order the Cholesky factor and its solves are plain loops (Eigen's dynamic-size
 // kernels cost more in dispatch than in arithmetic at n = 16); above it Eigen's blocked LLT.
 constexpr std::ptrdiff_t kSmallOrder = 40;
+// Smallest start of the multipliers in phase II (start_multiplier).
+constexpr double kMinStartMultiplier = 1e-8;
 
 bool finite(const RMatrix& M) { return M.allFinite(); }
 
@@ -535,6 +537,19 @@ bool polish_multipliers(const RMatrix& JT, const RVector& z, const RVector& s, c
   return true;
 }
 
+// The multipliers' start in phase II (all equal), from the gradients at the start x: at an
+// optimum |grad f| = |sum z_i grad g_i|, so the multipliers are about |grad f| / |grad g| in size;
+// a tenth of that, clamped to [kMinStartMultiplier, 1].  Starting them at 1 instead (the usual
+// choice for a problem scaled to O(1) coefficients) costs Algorithm 2's sub-problems 10.1 Newton
+// steps instead of 6.1: their gradients at the previous beam, and their multipliers, are 1e-3 to
+// 1e-6.  grad_f = Px2 - q (Px2 = 2 P_s x), the grad g_i are the columns of JT.
+double start_multiplier(const RVector& Px2, const RVector& q, const RMatrix& JT) {
+  const double grad_f = (Px2 - q).lpNorm<Eigen::Infinity>();
+  const double grad_g = JT.size() ? JT.cwiseAbs().maxCoeff() : 0.0;
+  if (!(grad_g > 0.0) || !std::isfinite(grad_f) || !std::isfinite(grad_g)) return 1.0;
+  return std::clamp(0.1 * grad_f / grad_g, kMinStartMultiplier, 1.0);
+}
+
 struct CoreResult {
   int iterations = 0;
   bool converged = false;
@@ -748,6 +763,10 @@ CoreResult interior_point(Ops& ops, RVector& x, int max_iter, double tol, QcqpWo
   ws.best_x.resize(0);
   z.setOnes();  // before eval(): DenseOps forms the Hessian at this z in the same pass
   ops.eval(x, g, &JT, Px);
+  if (m > 0 && stop_index < 0) {  // phase II (phase I's multipliers sum to 1: they start at 1)
+    const double z0 = start_multiplier(Px, q, JT);
+    if (z0 != 1.0) z.setConstant(z0);  // then DenseOps::factor() forms the Hessian again, at this z
+  }
   for (std::ptrdiff_t i = 0; i < m; ++i) s[i] = std::max(-g[i], 1e-2);
   const double ptol = 1e-2 * tol;  // primal feasibility is cheap to get and what users check
   const double qnorm = q.lpNorm<Eigen::Infinity>();
