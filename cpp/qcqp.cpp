@@ -878,8 +878,25 @@ void scaled_copy(double* PYISCC_RESTRICT dst, const double* PYISCC_RESTRICT src,
   for (; k < len; ++k) dst[k] = r * src[k];
 }
 
-// max |x_k| over n >= 1 entries (Eigen's vectorised reduction).
-double absmax_of(const double* x, std::ptrdiff_t n) { return Eigen::Map<const RVector>(x, n).cwiseAbs().maxCoeff(); }
+// max |x_k| over n >= 1 finite entries; n = 16 x 16 matrices: four full-width running maxima (Eigen's
+// reduction here is 2 lanes wide with a short dependency chain: 3x slower).  A max is exact in any
+// order.
+double absmax_of(const double* x, std::ptrdiff_t n) {
+#ifdef PYISCC_TILE_CHECK
+  constexpr int U = 4 * kLanes;
+  if (n % U == 0) {
+    vd mx[4] = {};
+    for (std::ptrdiff_t k = 0; k < n; k += U)
+#pragma GCC unroll 4
+      for (int t = 0; t < 4; ++t) mx[t] = max_v(mx[t], abs_v(loadv(x + k + t * kLanes)));
+    const vd m2 = max_v(max_v(mx[0], mx[1]), max_v(mx[2], mx[3]));
+    double r = 0.0;
+    for (int l = 0; l < kLanes; ++l) r = std::max(r, m2[l]);
+    return r;
+  }
+#endif
+  return Eigen::Map<const RVector>(x, n).cwiseAbs().maxCoeff();
+}
 
 // Row i of B (b_i^T) of a view, as an Eigen expression.
 Eigen::Map<const RVector, 0, Eigen::InnerStride<>> b_row(const QcqpProblemView& p, std::ptrdiff_t i) {
