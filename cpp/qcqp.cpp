@@ -27,6 +27,9 @@ constexpr double kAugmentAbove = 1e6;
 constexpr std::ptrdiff_t kSmallOrder = 40;
 // Smallest start of the multipliers in phase II (start_multiplier).
 constexpr double kMinStartMultiplier = 1e-8;
+// Iterations without a better merit after which interior_point also accepts a KKT point whose
+// slack residual has stalled.
+constexpr int kStallIterations = 3;
 
 bool finite(const RMatrix& M) { return M.allFinite(); }
 
@@ -771,6 +774,7 @@ CoreResult interior_point(Ops& ops, RVector& x, int max_iter, double tol, QcqpWo
   const double ptol = 1e-2 * tol;  // primal feasibility is cheap to get and what users check
   const double qnorm = q.lpNorm<Eigen::Infinity>();
   double best_merit = kInf;
+  int stalled = 0;  // iterations since best_merit last improved
   auto keep_best = [&]() { ws.best_x = x, ws.best_s = s, ws.best_z = z; };
 
   for (int it = 0; it <= max_iter; ++it) {
@@ -797,28 +801,47 @@ CoreResult interior_point(Ops& ops, RVector& x, int max_iter, double tol, QcqpWo
     const double primal_merit =
         std::max({viol / ptol, m ? rp.lpNorm<Eigen::Infinity>() / tol : 0.0, gap / (tol * fscale),
                   mu / (tol * fscale)});
-    double merit = std::max(primal_merit, rd.lpNorm<Eigen::Infinity>() / (tol * dscale));
-    if (merit > 1.0 && primal_merit <= 1.0) {
-      // Near a degenerate optimum the reduced Newton system (weights z/s ~ 1/eps) stops
-      // resolving stationarity while x is already exact: re-fit the multipliers of the active
-      // constraints by least squares and keep them if they are >= 0 and close the residual.
+    const double dual_merit = rd.lpNorm<Eigen::Infinity>() / (tol * dscale);
+    double merit = std::max(primal_merit, dual_merit);
+    // Least-squares multipliers of the active set (polish_multipliers), adopted when with them
+    // the merit is <= 1: `primal` is its part that does not depend on z; the complementarity is
+    // |z^T g| (slack form) or sum z_i |g_i| (without the slacks).
+    auto polish = [&](double primal, bool abs_comp) {
       RVector& zp = ws.zp;
       RVector& rdp = ws.rdp;
       rdp = Px - q;
-      if (polish_multipliers(JT, z, s, rdp, ws, zp)) {
-        rdp.noalias() += JT * zp;
-        const double gp = std::abs(zp.dot(g));
-        const double mp = std::max(primal_merit, std::max(rdp.lpNorm<Eigen::Infinity>() / (tol * dscale),
-                                                          gp / (tol * fscale)));
-        if (mp <= 1.0) {
-          z = zp;
-          merit = mp;
-        }
+      if (!polish_multipliers(JT, z, s, rdp, ws, zp)) return;
+      rdp.noalias() += JT * zp;
+      const double gp = abs_comp ? zp.dot(g.cwiseAbs()) : std::abs(zp.dot(g));
+      const double mp = std::max(primal, std::max(rdp.lpNorm<Eigen::Infinity>() / (tol * dscale),
+                                                  gp / (tol * fscale)));
+      if (mp <= 1.0) {
+        z = zp;
+        merit = mp;
       }
+    };
+    // Near a degenerate optimum the reduced Newton system (weights z/s ~ 1/eps) stops resolving
+    // stationarity while x is already exact: re-fit the multipliers.
+    if (merit > 1.0 && primal_merit <= 1.0) polish(primal_merit, false);
+    if (merit > 1.0 && stalled >= kStallIterations && viol <= ptol) {
+      // Stalled: the merit has not improved for kStallIterations steps.  Near some degenerate
+      // optima the slack residual g + s stays above tol while x is exact (the curvature of the
+      // g_i undoes each step's reduction of g + s; the iterates cycle).  Then the test without
+      // the slacks decides: x feasible, z >= 0, stationarity and sum z_i |g_i| to tol make a KKT
+      // point of the problem itself, whatever s is; with the re-fitted multipliers if need be.
+      const double comp = z.dot(g.cwiseAbs());
+      const double kkt_merit = std::max({viol / ptol, comp / (tol * fscale), dual_merit});
+      if (kkt_merit <= 1.0)
+        merit = kkt_merit;
+      else
+        polish(viol / ptol, true);
     }
     if (merit < best_merit) {
       best_merit = merit;
       keep_best();
+      stalled = 0;
+    } else {
+      ++stalled;
     }
     if (merit <= 1.0) {
       out.converged = true;
