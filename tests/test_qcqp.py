@@ -8,7 +8,7 @@ import warnings
 import cvxpy as cp
 import numpy as np
 import pytest
-from tolerances import QCQP_DUAL_RTOL, QCQP_MAX_VIOLATION, QCQP_OBJECTIVE_RTOL
+from tolerances import DATA, QCQP_DUAL_RTOL, QCQP_MAX_VIOLATION, QCQP_OBJECTIVE_RTOL
 
 from pyiscc.qcqp import STATUSES, solve_qcqp
 
@@ -182,6 +182,17 @@ def test_bad_input(change, match):
     change(args)
     with pytest.raises(ValueError, match=match):
         solve_qcqp(**args)
+
+
+def test_stalled_slack_residual_still_ends_optimal():
+    """An Algorithm-2 sub-problem (56) (drop seed 6, BCD round 1, iteration 42, terminal 0) on
+    which the iterates cycle with the slack residual g + s above tol while x is exact: the stall
+    rule accepts the KKT point (before it: `max_iter` after 100 steps)."""
+    d = np.load(DATA / "stalling_subproblem.npz")
+    P, q, A, b, c = d["P"], d["q"], d["A"], d["b"], d["c"]
+    res = solve_qcqp(P, q, A, b, c, x0=d["x0"])
+    assert res.status == "optimal" and res.iterations < 30
+    check_kkt(res, P, q, A, b, c)
 
 
 @pytest.mark.parametrize("n", [16, 5])
