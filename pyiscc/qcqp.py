@@ -111,9 +111,7 @@ def solve_qcqp(P: ArrayLike, q: ArrayLike, A: ArrayLike, b: ArrayLike, c: ArrayL
                 raise ValueError(f"{name}: must be real, got a complex array")
     if (c.ndim if type(c) is nd else np.ndim(c)) == 0:
         c = np.atleast_1d(c)
-    if type(max_iter) is not int and (isinstance(max_iter, bool) or not isinstance(max_iter, np.integer)):
-        raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
-    if max_iter < 1:
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
         raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
     if not 0.0 < tol < 1.0:
         raise ValueError(f"tol must be in (0, 1), got {tol!r}")
@@ -124,9 +122,6 @@ def solve_qcqp(P: ArrayLike, q: ArrayLike, A: ArrayLike, b: ArrayLike, c: ArrayL
     out = _core.solve_qcqp(P, q, A, b, c, x0, int(max_iter), float(tol), int(block_size))
     # The dict holds exactly the fields; filling __dict__ skips the frozen dataclass's per-field
     # object.__setattr__ (3 us of a ~20 us call).
-    res = _new(QcqpResult)
+    res = object.__new__(QcqpResult)
     res.__dict__.update(out)
     return res
-
-
-_new = object.__new__
