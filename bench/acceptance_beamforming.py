@@ -1,4 +1,4 @@
-"""Issue 4 acceptance: Algorithm 2 on many drops with the MILP oracle's decisions.
+"""Acceptance check: Algorithm 2 on many drops with the MILP oracle's decisions.
 
     python bench/acceptance_beamforming.py [--drops 200] [--max-iter 50] [--tol 1e-4]
 

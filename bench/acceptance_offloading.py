@@ -1,4 +1,4 @@
-"""Issue 3 acceptance: Algorithm 1's binary decision against the MILP optimum on many drops.
+"""Acceptance check: Algorithm 1's binary decision against the MILP optimum on many drops.
 
     python bench/acceptance_offloading.py [--drops 500]
 

@@ -1,4 +1,4 @@
-"""Issue-5 acceptance: every scheme on N drops of a scenario; prints the comparison table.
+"""Acceptance check: every scheme on N drops of a scenario; prints the comparison table.
 
     python bench/acceptance_solve.py --drops 200                     # default scenario
     python bench/acceptance_solve.py --drops 50 --set mec_capacity_hz=3e9

@@ -1,4 +1,4 @@
-"""Multi-core scaling in one prepared run (issue 7, deliverable 4): the per-BS thread pool of
+"""Multi-core scaling in one prepared run: the per-BS thread pool of
 Algorithm 2 / Algorithm 1 at K = 300 and K = 1000 (bench/threads.py), and sweep throughput of the
 durable engine with 1, 2, 4, ... worker processes (bench/test_bench_sweep.py's trials).
 

@@ -1,5 +1,5 @@
 """Where the time of a default-size `pi.solve(net, "dcet-iscc")` goes, layer by layer, and how
-much of it is Python (issue 7).  cProfile attributes the time spent inside each compiled
+much of it is Python.  cProfile attributes the time spent inside each compiled
 (pybind11) call to that call, so the table splits the compiled kernels from the Python around
 them; for the split inside the kernels use perf on a build with symbols (docs/benchmarks.md).
 

@@ -1,4 +1,4 @@
-"""Scale study of dcet-iscc (issue 7): wall time, peak memory and iterations per network size,
+"""Scale study of dcet-iscc: wall time, peak memory and iterations per network size,
 and the fitted growth exponent of time in K.  Each size runs in its own subprocess so its peak
 resident memory (ru_maxrss) is its own.
 

@@ -24,7 +24,7 @@ from pyiscc import _core
 from peers import LocalStepCvxpy, peer_beamforming, peer_offloading, peer_solve
 
 FULL_SEEDS = (0, 1, 2)
-#: The final total latency of pyiscc may exceed the peer's by at most this (relative; issue 7).
+#: The final total latency of pyiscc may exceed the peer's by at most this (relative).
 FULL_RTOL = 1e-3
 #: Local step: entries are in [0, 1]; the CVXPY answer (Clarabel at 1e-14) is within 2e-7 of the
 #: exact projection on all 249 local steps of the seed-3 run (median 5e-12).

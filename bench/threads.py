@@ -1,4 +1,4 @@
-"""Speed-up of the per-BS thread pool (issue 7): Algorithm 2 iterations and Algorithm 1 on one
+"""Speed-up of the per-BS thread pool: Algorithm 2 iterations and Algorithm 1 on one
 large drop, with 1, 2, ... workers (`workers=` of `optimize_beamforming` / `optimize_offloading`;
 Jacobi sub-problems grouped by BS, results bit-identical for every worker count, checked here).
 

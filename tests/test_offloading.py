@@ -338,7 +338,7 @@ def test_bad_beams_raise():
         pi.optimize_offloading("net", np.ones((4, 8)))
 
 
-# ---------------------------------------------------------------- acceptance (issue 3)
+# ---------------------------------------------------------------- acceptance vs the MILP
 
 @pytest.mark.slow
 @pytest.mark.parametrize("setting", SETTINGS)

@@ -9,7 +9,7 @@ PROPERTY_RTOL = 1e-9
 
 DATA = Path(__file__).parent / "data"
 
-#: Algorithm 1: local-step QP, exact vs OSQP vs CVXPY (issue 3 acceptance).
+#: Algorithm 1: local-step QP, exact vs OSQP vs CVXPY (acceptance check).
 LOCAL_STEP_ATOL = 1e-6
 #: Algorithm 1: KKT residuals of the closed-form global step.
 GLOBAL_KKT_ATOL = 1e-12
@@ -18,7 +18,7 @@ RELAXATION_RTOL = 1e-4
 #: Exact objective equality of two binary decisions (same decision, different summation order).
 OBJECTIVE_RTOL = 1e-12
 
-#: QCQP solver vs CVXPY + Clarabel (issue 4 acceptance): objective, relative.
+#: QCQP solver vs CVXPY + Clarabel (acceptance check): objective, relative.
 QCQP_OBJECTIVE_RTOL = 1e-6
 #: Largest constraint violation g_i(x) a returned "optimal" point may have (O(1) instances).
 QCQP_MAX_VIOLATION = 1e-8

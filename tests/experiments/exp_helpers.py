@@ -1,9 +1,9 @@
 """Shared fixtures and tolerances of the experiment-engine tests.
 
 Not a conftest.py on purpose: the core tests do ``from tolerances import ...``, which a second
-conftest module would shadow.  The test modules import from here; their directory is on
-``sys.path`` (pytest's prepend import mode), and spawned pool workers and Dask LocalCluster
-workers inherit that ``sys.path``, so they import ``exp_runners`` too.
+conftest module would shadow.  The test modules import from here; tests/conftest.py puts this
+directory on ``sys.path``, and spawned pool workers and Dask LocalCluster workers inherit that
+``sys.path``, so they import ``exp_runners`` too.
 """
 
 from __future__ import annotations

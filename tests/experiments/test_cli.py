@@ -1,4 +1,4 @@
-"""The `sweep` and `reproduce` sub-commands, through the parser functions the lead wires."""
+"""The `sweep` and `reproduce` sub-commands, through the parser functions pyiscc/cli.py wires."""
 
 from __future__ import annotations
 
