@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--drops", type=int, default=20)
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--repeats", type=int, default=5, help="pyiscc timing repeats (median)")
+    parser.add_argument("--json", help="also write the per-drop rows and the summary to this file")
     args = parser.parse_args(argv)
 
     sc = pi.Scenario()
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'seed':>4} {'pyiscc s':>12} {'peer s':>12} {'rel diff':>10} {'same a,b':>8} "
           f"{'feasible':>9} {'rounds':>6} {'A2 fail':>7} {'pyiscc ms':>9} {'peer s':>7} {'ratio':>6} "
           f"{'cpu ms':>7} {'cpu s':>6} {'cpu ratio':>9}")
-    ratios, cpu_ratios, diffs, peer_times, ours_times = [], [], [], [], []
+    ratios, cpu_ratios, diffs, peer_times, ours_times, rows = [], [], [], [], [], []
     for seed in range(args.first_seed, args.first_seed + args.drops):
         net = pi.draw_network(sc, seed=seed)
         times, cpu = [], []
@@ -84,6 +85,12 @@ def main(argv: list[str] | None = None) -> int:
               f"{sol.outer_iterations}/{peer.outer_iterations:<4} {sum(fails):>7} "
               f"{1e3 * t_ours:>9.1f} {t_peer:>7.2f} {t_peer / t_ours:>6.0f} {1e3 * c_ours:>7.1f} "
               f"{c_peer:>6.2f} {c_peer / c_ours:>9.0f}", flush=True)
+        rows.append({"seed": seed, "pyiscc_total_latency": ours, "peer_total_latency": ref,
+                     "rel_diff": diff, "same_decisions": same, "pyiscc_feasible": bool(sol.feasible),
+                     "peer_feasible": bool(peer.feasible), "pyiscc_rounds": sol.outer_iterations,
+                     "peer_rounds": peer.outer_iterations, "alg2_failures": int(sum(fails)),
+                     "pyiscc_s": t_ours, "peer_s": t_peer, "ratio": t_peer / t_ours,
+                     "pyiscc_cpu_s": c_ours, "peer_cpu_s": c_peer, "cpu_ratio": c_peer / c_ours})
         ratios.append(t_peer / t_ours)
         cpu_ratios.append(c_peer / c_ours)
         diffs.append(diff)
@@ -98,6 +105,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"worst difference (pyiscc - peer) / peer: {diffs_a.max():+.2e} (largest |diff| "
           f"{np.abs(diffs_a).max():.2e}); within 0.1% or better on "
           f"{int(np.sum(diffs_a <= 1e-3))}/{args.drops} drops")
+    if args.json:
+        import json
+
+        summary = {"drops": args.drops, "median_ratio": float(np.median(ratios)),
+                   "min_ratio": float(np.min(ratios)), "max_ratio": float(np.max(ratios)),
+                   "median_cpu_ratio": float(np.median(cpu_ratios)),
+                   "median_pyiscc_s": float(np.median(ours_times)),
+                   "median_peer_s": float(np.median(peer_times)),
+                   "worst_rel_diff": float(diffs_a.max()),
+                   "within_0.1%": int(np.sum(diffs_a <= 1e-3))}
+        Path(args.json).write_text(json.dumps({"summary": summary, "rows": rows}, indent=1))
     return 0
 
 

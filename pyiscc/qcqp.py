@@ -65,7 +65,7 @@ class QcqpResult:
 def solve_qcqp(P: ArrayLike, q: ArrayLike, A: ArrayLike, b: ArrayLike, c: ArrayLike, *,
                x0: ArrayLike | None = None, max_iter: int = 100, tol: float = 1e-9,
                block_size: int | None = None) -> QcqpResult:
-    """Solve ``maximise q^T x - x^T P x  s.t.  x^T A_i x + b_i^T x <= c_i, i = 0..m-1``.
+    """Solve ``maximise q^T x - x^T P x`` subject to ``x^T A_i x + b_i^T x <= c_i, i = 0..m-1``.
 
     Parameters
     ----------
