@@ -14,7 +14,15 @@ if [ -z "${VIRTUAL_ENV:-}" ]; then
   # shellcheck disable=SC1091
   . "$venv/bin/activate"
 fi
-python -m pip install --quiet ".[docs]"
+if (cd / && python -c "import pyiscc._core" 2>/dev/null); then
+  # pyiscc is installed already (.ci/run's build): add only the extra's packages, no rebuild.
+  reqs="$(mktemp)"
+  python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))
+             ["project"]["optional-dependencies"]["docs"]))' > "$reqs"
+  python -m pip install --quiet -r "$reqs"
+else
+  python -m pip install --quiet ".[docs]"
+fi
 # The tutorials' kernels run with the same interpreter as Sphinx.
 python -m ipykernel install --sys-prefix --name python3 >/dev/null
 # sphinx-build, not `python -m sphinx`: the latter puts the checkout on sys.path, whose pyiscc/

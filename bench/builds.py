@@ -1,4 +1,4 @@
-"""The two builds of the kernels side by side (docs/benchmarks.md, "Two builds of the kernels"):
+"""The two builds of the kernels side by side (docs/design-notes.md, "Two builds of the kernels"):
 Algorithm 2 with its defaults and the per-terminal QCQP, `generic` against `x86-64-v3`, both
 modules loaded in one process and timed in alternating rounds, so that the machine's speed swings
 hit both alike.  Also checks that both give the same answers (to rounding).

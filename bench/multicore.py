@@ -2,7 +2,7 @@
 Algorithm 2 / Algorithm 1 at K = 300 and K = 1000 (bench/threads.py), and sweep throughput of the
 durable engine with 1, 2, 4, ... worker processes (bench/test_bench_sweep.py's trials).
 
-Made for a machine with many cores (docs/benchmarks.md, "Multi-core scaling"); each part writes
+Made for a machine with many cores (docs/design-notes.md, "The per-BS thread pool"); each part writes
 its JSON as soon as it ends, so a run stopped early keeps what it measured.
 
     python bench/multicore.py --out DIR --workers 1 2 4 8 16

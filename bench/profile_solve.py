@@ -1,7 +1,7 @@
 """Where the time of a default-size `pi.solve(net, "dcet-iscc")` goes, layer by layer, and how
 much of it is Python.  cProfile attributes the time spent inside each compiled
 (pybind11) call to that call, so the table splits the compiled kernels from the Python around
-them; for the split inside the kernels use perf on a build with symbols (docs/benchmarks.md).
+them; for the split inside the kernels use perf on a build with symbols (docs/design-notes.md, "Measuring").
 
     python bench/profile_solve.py --drops 20 --rounds 3
 """

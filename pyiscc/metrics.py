@@ -125,7 +125,7 @@ def check_decisions(network: Network, a: ArrayLike,
 
 def evaluate(network: Network, w: ArrayLike, a: ArrayLike, b: ArrayLike, *,
              rtol: float = FEASIBILITY_RTOL) -> Evaluation:
-    """Evaluate beamformers and offloading decisions exactly as the paper's Sec. II defines them.
+    """Evaluate beamformers and offloading decisions exactly as the paper's Section II defines them.
 
     Parameters
     ----------

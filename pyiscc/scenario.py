@@ -24,7 +24,7 @@ def _db_to_linear(db: float) -> float:
 
 @dataclass(frozen=True)
 class Scenario:
-    """Parameters of one three-tier ISCC system (paper Sec. II and Table III).
+    """Parameters of one three-tier ISCC system (the paper's Section II and Table III).
 
     Attributes
     ----------

@@ -28,7 +28,7 @@ FEASIBILITY_ITER = 50
 #: Clarabel settings: tighter than its defaults (1e-8).  Sub-problem (56) is flat along some
 #: directions (constraints inactive, condition number of the quadratic ~1e2-1e3), so at the
 #: default tolerance the solution agrees with pyiscc's IPM (tol 1e-9) only to ~1e-4 in w although
-#: the objective agrees to ~1e-9; at 1e-11 the two agree to ~1e-6 (docs/benchmarks.md).
+#: the objective agrees to ~1e-9; at 1e-11 the two agree to ~1e-6.
 CLARABEL_SETTINGS = {"tol_gap_abs": 1e-11, "tol_gap_rel": 1e-11, "tol_feas": 1e-11,
                      "tol_ktratio": 1e-9}
 
