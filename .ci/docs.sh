@@ -28,5 +28,6 @@ python -m ipykernel install --sys-prefix --name python3 >/dev/null
 # sphinx-build, not `python -m sphinx`: the latter puts the checkout on sys.path, whose pyiscc/
 # has no compiled modules; docs/conf.py uses the source tree only when it has them.
 export OPENBLAS_NUM_THREADS=1
+rm -rf docs/generated   # autosummary's stubs: stale ones would not be in any toctree
 sphinx-build -W --keep-going -b html docs "$out"
 echo ".ci/docs.sh: site in $out"
