@@ -24,7 +24,7 @@ from .offloading import OffloadingResult, optimal_offloading, optimize_offloadin
 
 __all__ = ["SCHEMES", "Solution", "solve"]
 
-#: The six schemes of the paper's Sec. IV-A (DESIGN.md section 2 table).
+#: The six schemes of the paper's Section IV-A (DESIGN.md section 2 table).
 SCHEMES = ("dcet-iscc", "ccet-iscc", "et-iscc", "local", "dcet-mrt", "dcet-mrs")
 
 MODES = ("local", "mec", "cloud")
