@@ -133,7 +133,7 @@ class Network:
             object.__setattr__(self, name, _readonly(value))
         steering = _readonly(steering_vectors(self.target_angle, N, sc.antenna_spacing))
         # G_p zeta_k^2 N with zeta_k^2 = rho_0 xi_k / d_k^4 (resolutions 1-2); N from tr(A w w^H A^H).
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             zeta2 = sc.path_loss * self.rcs / self.target_distance ** 4
             echo_gain = _readonly(sc.processing_gain * zeta2 * sc.terminal_antennas)
         if not np.isfinite(echo_gain).all():
