@@ -16,6 +16,16 @@ Executors
 ``scheduler="tcp://host:port"``: an existing Dask cluster; ``dask_local=N``: a Dask
 ``LocalCluster`` of N single-threaded worker processes.  At most ``max_in_flight`` trials are
 submitted at a time (default 2 per worker), so a killed run loses at most those.
+
+Faults
+------
+A Dask worker lost mid-sweep costs nothing: Dask reruns its tasks on the other workers (and the
+nanny restarts it); only a task that was running each time its worker died, ``allowed-failures``
++ 1 times (``KilledWorker``), is stored as that trial's error.  A lost scheduler connection (or
+any other failure of the executor rather than of a trial) stops the sweep with a
+``RuntimeError``: nothing is blamed, every committed trial stays, and a rerun with the same
+output directory, on a new cluster or any other executor, resumes.  A dead process-pool worker
+stops the sweep the same way.
 """
 
 from __future__ import annotations
@@ -180,6 +190,10 @@ def run_trial(task: TrialTask) -> list[TrialRow]:
 
 
 # ---------------------------------------------------------------------- executors
+class ExecutorLost(Exception):
+    """The Dask client lost its scheduler: every submitted future is cancelled."""
+
+
 class InlineExecutor(cf.Executor):
     """Runs each call at submit time in this process: the serial executor (``workers=1``)."""
 
@@ -240,16 +254,28 @@ class _Backend:
 
     def submit(self, task: TrialTask) -> Any:
         if self._client is not None:
+            if self._client.status != "running":  # reconnecting or closed: it would not run
+                raise ExecutorLost(f"the Dask client is {self._client.status!r}")
             return self._client.submit(run_trial, task, pure=False)
         assert self._executor is not None
         return self._executor.submit(run_trial, task)
 
     def wait_some(self, futures: set[Any]) -> set[Any]:
         if self._client is not None:
-            done, _ = self._distributed.wait(list(futures), return_when="FIRST_COMPLETED")
+            try:
+                done, _ = self._distributed.wait(list(futures), return_when="FIRST_COMPLETED")
+            except cf.CancelledError as exc:  # the client lost the scheduler: every future is gone
+                raise ExecutorLost(str(exc)) from exc
             return set(done)
         done, _ = cf.wait(futures, return_when=cf.FIRST_COMPLETED)
         return done
+
+    def blames(self, exc: BaseException) -> bool:
+        """Whether a task's failure is the trial's own doing rather than the executor's: Dask's
+        ``KilledWorker`` (the task was running each time its worker died, ``allowed-failures``
+        + 1 times: a trial that crashes its worker).  A worker lost once is not: Dask reruns
+        its tasks elsewhere by itself."""
+        return self._client is not None and type(exc).__name__ == "KilledWorker"
 
     def cancel(self, futures: set[Any]) -> None:
         for f in futures:
@@ -260,7 +286,9 @@ class _Backend:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
         if self._client is not None:
-            self._client.close()
+            # a client that lost its scheduler would wait for it to come back (30 s) first
+            lost = self._client.status not in ("running", "newly-created")
+            self._client.close(timeout=1 if lost else None)
             self._client = None
         if self._cluster is not None:
             self._cluster.close()
@@ -402,9 +430,21 @@ class Engine:
                             "resumes (workers that cannot start also end here: the main script "
                             "needs the `if __name__ == \"__main__\":` guard and cannot be read "
                             "from stdin; workers=1 runs serially)") from exc
-                    except Exception:
-                        # run_trial catches everything a scheme raises; this is the executor
-                        # failing the task (e.g. a Dask worker killed while running it)
+                    except Exception as exc:
+                        # run_trial catches everything a scheme raises, so this is the executor
+                        # failing the task.  A lost scheduler connection, a cancelled future or
+                        # a cluster that cannot run the task is not the trial's fault: stop, keep
+                        # what is committed, blame no trial (a rerun resumes).  Only a trial that
+                        # killed its worker every time it ran (Dask's KilledWorker) is stored
+                        # as an error.
+                        if isinstance(exc, cf.CancelledError):
+                            raise ExecutorLost(str(exc)) from exc
+                        if not self._backend.blames(exc):
+                            raise RuntimeError(
+                                f"the executor failed trial {task.trial} of point {task.point} "
+                                f"of sweep {spec.name!r} ({type(exc).__name__}: {exc}); no "
+                                "trial is blamed, every finished one is saved and a rerun "
+                                "with the same output directory resumes") from exc
                         tb = "the executor failed the trial:\n" + traceback.format_exc()
                         rows = [TrialRow(task.experiment, task.point, name, task.trial,
                                          {"params": dict(task.params),
@@ -420,6 +460,12 @@ class Engine:
                         bar.set_postfix(infeasible=counts["infeasible"], failed=counts["error"],
                                         refresh=False)
                 fill()
+        except ExecutorLost as exc:
+            self._backend.cancel(set(in_flight))
+            raise RuntimeError(
+                f"lost the connection to the Dask scheduler while running sweep {spec.name!r} "
+                f"({exc}); every finished trial is saved and a rerun with the same output "
+                "directory (on any executor) resumes") from exc
         except BaseException:
             self._backend.cancel(set(in_flight))
             raise
