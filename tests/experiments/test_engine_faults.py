@@ -59,6 +59,30 @@ def numbers(out_dir):
             for r in got}
 
 
+@pytest.fixture(scope="module")
+def cluster():
+    """One LocalCluster of 2 single-threaded worker processes for the module (its start and the
+    workers' imports are most of these tests' time).  allowed-failures = 1: a task survives one
+    death of its worker (rerun elsewhere), a second one marks it (KilledWorker).  The scheduler
+    runs in this process, so the setting applies."""
+    import dask
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                           dashboard_address=None)
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+def ready(cluster) -> str:
+    """The scheduler address once both workers are up (a killed one is being restarted)."""
+    with distributed.Client(cluster.scheduler_address) as client:
+        client.wait_for_workers(2, timeout=120)
+    return cluster.scheduler_address
+
+
 @pytest.fixture
 def serial(tiny, tmp_path):
     """The serial run's numbers (the marker already exists: nothing is killed)."""
@@ -71,13 +95,25 @@ def serial(tiny, tmp_path):
     return ref
 
 
-def test_dask_worker_killed_mid_sweep_completes_with_the_serial_numbers(tiny, tmp_path, serial):
+def test_dask_worker_killed_mid_sweep_completes_with_the_serial_numbers(tiny, tmp_path, serial,
+                                                                       cluster):
     marker = tmp_path / "kill"
     marker.mkdir()
-    summary = ex.run_sweep(spec(tiny, marker), tmp_path / "dask", dask_local=2, progress=False)
+    summary = ex.run_sweep(spec(tiny, marker), tmp_path / "dask", scheduler=ready(cluster),
+                           progress=False)
     assert (marker / "killed").exists()  # a worker really died mid-sweep
     assert numbers(tmp_path / "dask") == serial
     assert summary["n_failed"].sum() == 0
+
+
+def test_dask_trial_that_kills_every_worker_it_runs_on_is_stored_as_an_error(tiny, tmp_path,
+                                                                             cluster):
+    s = ex.SweepSpec(name="crash", scenario=tiny, x_param="bandwidth_hz", x_values=(5e6,),
+                     schemes=("exp_runners:crash",), trials=1, seed=5)
+    summary = ex.run_sweep(s, tmp_path, scheduler=ready(cluster), progress=False)
+    (row,) = rows(tmp_path)
+    assert row["status"] == "error" and "KilledWorker" in row["error"]
+    assert summary["n_failed"].sum() == 1
 
 
 class _Cluster:
@@ -128,7 +164,8 @@ class _Cluster:
                 proc.wait(30)
 
 
-def test_lost_scheduler_connection_then_rerun_on_a_new_cluster_resumes(tiny, tmp_path, serial):
+def test_lost_scheduler_connection_then_rerun_on_a_new_cluster_resumes(tiny, tmp_path, serial,
+                                                                      cluster):
     marker = tmp_path / "marker-lost"
     marker.mkdir()
     (marker / "killed").touch()  # this test loses the scheduler, not a worker
@@ -154,24 +191,8 @@ def test_lost_scheduler_connection_then_rerun_on_a_new_cluster_resumes(tiny, tmp
     partial = numbers(out)
     assert 6 <= len(partial) < len(serial)  # stopped mid-sweep, nothing blamed
     assert {status for status, _ in partial.values()} == {"ok"}
-    second = _Cluster(tmp_path / "cluster-2")
-    try:
-        ex.run_sweep(s, out, scheduler=second.address, progress=False)
-    finally:
-        second.close()
+    # the rerun, on another cluster (the module's LocalCluster), resumes
+    ex.run_sweep(s, out, scheduler=ready(cluster), progress=False)
     assert numbers(out) == serial
 
 
-
-def test_dask_trial_that_kills_every_worker_it_runs_on_is_stored_as_an_error(tiny, tmp_path):
-    # allowed-failures = 0: the first death marks the task (Dask's KilledWorker); the scheduler
-    # of a LocalCluster runs in this process, so the setting applies
-    import dask
-
-    s = ex.SweepSpec(name="crash", scenario=tiny, x_param="bandwidth_hz", x_values=(5e6,),
-                     schemes=("exp_runners:crash",), trials=1, seed=5)
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-        summary = ex.run_sweep(s, tmp_path, dask_local=2, progress=False)
-    (row,) = rows(tmp_path)
-    assert row["status"] == "error" and "KilledWorker" in row["error"]
-    assert summary["n_failed"].sum() == 1
