@@ -205,6 +205,18 @@ def toml_file(text):
     return path
 
 
+def run_sweep(**changes):
+    import tempfile
+
+    from pyiscc.experiments import run_sweep as run
+
+    base = dict(spec=sweep(), out_dir=tempfile.mkdtemp(), workers=1, progress=False)
+    base.update(changes)
+    if "dask_local" in changes or "scheduler" in changes:
+        base["workers"] = changes.get("workers")
+    return run(base.pop("spec"), base.pop("out_dir"), **base)
+
+
 def qcqp(**changes):
     base = dict(P=np.eye(2), q=np.ones(2), A=np.eye(2)[None], b=np.zeros((1, 2)), c=np.ones(1))
     base.update(changes)
@@ -411,6 +423,19 @@ BAD = [
     ("y_scale", lambda: _specs.FigureSpec.from_dict(sweep_dict(plot={"y_scale": 0}))),
     ("y_metric", lambda: _specs.FigureSpec.from_dict(sweep_dict(plot={"y_metric": "speed"}))),
     ("path", lambda: _specs.load_spec(toml_file("name = [unclosed"))),
+    # ---- the sweep engine's arguments (checked before any executor starts)
+    ("workers", lambda: run_sweep(workers="2")),
+    ("workers", lambda: run_sweep(workers=0)),
+    ("dask_local", lambda: run_sweep(dask_local=True)),
+    ("scheduler", lambda: run_sweep(scheduler=8786)),
+    ("workers", lambda: run_sweep(workers=2, dask_local=2)),
+    ("max_in_flight", lambda: run_sweep(max_in_flight=0)),
+    ("progress", lambda: run_sweep(progress="no")),
+    ("retry_failed", lambda: run_sweep(retry_failed=1)),
+    ("out_dir", lambda: run_sweep(out_dir=5)),
+    ("spec", lambda: run_sweep(spec={"name": "s"})),
+    ("schemes", lambda: run_sweep(spec=sweep(schemes=("no-such-scheme",)))),
+    ("schemes", lambda: run_sweep(spec=sweep(schemes=("no_module_here:f",)))),
     ("trials", lambda: _specs.load_spec(toml_file(
         'name = "s"\nschemes = ["local"]\ntrials = 0\n[x]\nparam = "n_bs"\nvalues = [1]\n'))),
     ("n_terminals", lambda: _specs.load_spec(toml_file(
@@ -441,7 +466,8 @@ def test_table_covers_every_public_entry_point():
                  "mode_latencies(", "pi.optimize_offloading(", "pi.optimal_offloading(",
                  "pi.optimize_beamforming(", "pi.optimize_beamforming_centralized(", "pi.solve(",
                  "pi.max_sensing_beams(", "pi.max_ratio_beams(", "qcqp(",
-                 "sweep(", "SweepSpec.from_dict(", "FigureSpec.from_dict(", "load_spec("):
+                 "sweep(", "SweepSpec.from_dict(", "FigureSpec.from_dict(", "load_spec(",
+                 "run_sweep("):
         assert name in table, name
     assert len(BAD) >= 120
 

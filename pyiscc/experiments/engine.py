@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._validate import boolean, integer
 from ..network import draw_network
 from ..scenario import Scenario
 from .runners import SCHEME_RUNNERS, SchemeRunner
@@ -99,12 +100,16 @@ def _runner_path(runner: SchemeRunner) -> str:
 def _import_path(path: str) -> SchemeRunner:
     module, _, qualname = path.partition(":")
     if not module or not qualname:
-        raise ValueError(f"runner path {path!r}: expected 'module:function'")
-    obj: Any = importlib.import_module(module)
-    for part in qualname.split("."):
-        obj = getattr(obj, part)
+        raise ValueError(f"schemes: runner path {path!r}: expected 'module:function'")
+    try:
+        obj: Any = importlib.import_module(module)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"schemes: runner path {path!r} does not import "
+                         f"({type(exc).__name__}: {exc})") from exc
     if not callable(obj):
-        raise ValueError(f"runner path {path!r} is not callable")
+        raise ValueError(f"schemes: runner path {path!r} is not callable")
     return obj
 
 
@@ -118,8 +123,8 @@ def resolve_runner(name: str, path: str | None = None) -> SchemeRunner:
     if path is None:
         if ":" in name:
             return _import_path(name)
-        raise ValueError(f"unknown scheme {name!r}; registered: {sorted(SCHEME_RUNNERS)} "
-                         "(or give a 'module:function' path)")
+        raise ValueError(f"schemes: unknown scheme {name!r}; registered: "
+                         f"{sorted(SCHEME_RUNNERS)} (or give a 'module:function' path)")
     return _import_path(path)
 
 
@@ -214,6 +219,13 @@ class _Backend:
         given = [x is not None for x in (scheduler, dask_local)]
         if sum(given) > 1 or (any(given) and workers is not None):
             raise ValueError("workers, scheduler and dask_local are mutually exclusive")
+        if scheduler is not None and not isinstance(scheduler, str):
+            raise ValueError(f"scheduler: must be an address string such as "
+                             f"'tcp://host:8786', got {scheduler!r}")
+        if dask_local is not None:
+            dask_local = integer(dask_local, "dask_local", 1)
+        if workers is not None:
+            workers = integer(workers, "workers", 1)
         self._client: Any = None
         self._cluster: Any = None
         self._executor: cf.Executor | None = None
@@ -225,8 +237,6 @@ class _Backend:
                                   "pip install 'pyiscc[dask]'") from None
             self._distributed = distributed
             if dask_local is not None:
-                if isinstance(dask_local, bool) or int(dask_local) < 1:
-                    raise ValueError(f"dask_local: must be an integer >= 1, got {dask_local!r}")
                 self._cluster = distributed.LocalCluster(
                     n_workers=int(dask_local), threads_per_worker=1, processes=True,
                     dashboard_address=None)
@@ -238,10 +248,7 @@ class _Backend:
             self.kind = "dask"
             self.serial = False
         else:
-            n = (os.cpu_count() or 1) if workers is None else workers
-            if isinstance(n, bool) or int(n) < 1:
-                raise ValueError(f"workers: must be an integer >= 1, got {workers!r}")
-            self.n_workers = int(n)
+            self.n_workers = (os.cpu_count() or 1) if workers is None else workers
             self.serial = self.n_workers == 1
             if self.serial:
                 self._executor = InlineExecutor()
@@ -325,13 +332,12 @@ class Engine:
     def __init__(self, *, workers: int | None = None, scheduler: str | None = None,
                  dask_local: int | None = None, progress: bool = True,
                  max_in_flight: int | None = None) -> None:
+        progress = boolean(progress, "progress")
+        if max_in_flight is not None:
+            max_in_flight = integer(max_in_flight, "max_in_flight", 1)
         self._backend = _Backend(workers=workers, scheduler=scheduler, dask_local=dask_local)
         self.progress = progress
-        if max_in_flight is None:
-            max_in_flight = 2 * self._backend.n_workers
-        if isinstance(max_in_flight, bool) or int(max_in_flight) < 1:
-            raise ValueError(f"max_in_flight: must be an integer >= 1, got {max_in_flight!r}")
-        self.max_in_flight = int(max_in_flight)
+        self.max_in_flight = 2 * self._backend.n_workers if max_in_flight is None else max_in_flight
 
     @property
     def kind(self) -> str:
@@ -360,7 +366,7 @@ class Engine:
             runner = resolve_runner(name)
             path = _runner_path(runner)
             if not self._backend.serial and "<" in path:
-                raise ValueError(f"scheme {name!r}: runner {path} is not importable by worker "
+                raise ValueError(f"schemes: scheme {name!r}: runner {path} is not importable by worker "
                                  "processes; define it at module level")
             paths[name] = path
         done = store.finished(spec.name, include_errors=not retry_failed)
@@ -389,6 +395,9 @@ class Engine:
         from .summary import summarize
 
         sweep = _as_sweep(spec)
+        retry_failed = boolean(retry_failed, "retry_failed")
+        if not isinstance(out_dir, (str, os.PathLike)):
+            raise ValueError(f"out_dir: must be a path, got {type(out_dir).__name__}")
         with ResultStore(out_dir) as store:
             store.register_experiment(sweep.name, sweep.fingerprint(), sweep.to_dict())
             tasks, complete = self._tasks(sweep, store, retry_failed)
