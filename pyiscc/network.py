@@ -136,11 +136,12 @@ class Network:
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             zeta2 = sc.path_loss * self.rcs / self.target_distance ** 4
             echo_gain = _readonly(sc.processing_gain * zeta2 * sc.terminal_antennas)
+            derived = (("cpu_local_hz", self.local_cpu_power_w),
+                       ("task_bits", sc.cycles_per_bit * self.task_bits / self.cpu_local_hz))
         if not np.isfinite(echo_gain).all():
             raise ValueError("target_distance: too small for the echo gain rho_0 xi G_p N / d^4 "
                              "to be finite")
-        for name, value in (("cpu_local_hz", self.local_cpu_power_w), ("task_bits",
-                            sc.cycles_per_bit * self.task_bits / self.cpu_local_hz)):
+        for name, value in derived:
             if not np.isfinite(value).all():
                 raise ValueError(f"{name}: out of the model's range (a derived quantity overflows)")
         object.__setattr__(self, "steering", steering)
