@@ -10,6 +10,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from . import _core
 from .beams import max_sensing_beams
+from ._validate import boolean, real
 from .metrics import check_beams, check_decisions, evaluate
 from .network import Network, nearest_bs
 
@@ -138,8 +139,8 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
     for name, value, lo in (("max_iter", max_iter, 0), ("workers", workers, 1)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
             raise ValueError(f"{name} must be an integer >= {lo}, got {value!r}")
-    if not (isinstance(tol, (int, float)) and np.isfinite(tol) and tol >= 0):
-        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
+    tol = real(tol, "tol", minimum=0.0)
+    return_iterates = boolean(return_iterates, "return_iterates")
     serving = serving_bs(a, b)
     pbar = power_budget(network, serving)
     if (pbar <= 0).any():  # local execution alone exceeds P_th: no beam can sense

@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from . import _core
 from .beamforming import BeamformingResult, _result, optimize_beamforming, power_budget, serving_bs
+from ._validate import real
 from .metrics import check_beams, check_decisions
 from .network import Network
 from .qcqp import solve_qcqp
@@ -109,8 +110,7 @@ def optimize_beamforming_centralized(network: Network, a: ArrayLike, b: ArrayLik
     a, b = check_decisions(network, a, b)
     if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
         raise ValueError(f"max_iter must be an integer >= 0, got {max_iter!r}")
-    if not (isinstance(tol, (int, float)) and np.isfinite(tol) and tol >= 0):
-        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
+    tol = real(tol, "tol", minimum=0.0)
     # A feasible start: the same start and feasibility phase as Algorithm 2 (no iterations).
     start = optimize_beamforming(network, a, b, w0=None if w0 is None else check_beams(network, w0, "w0"),
                                  max_iter=0)

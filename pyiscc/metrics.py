@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _core
-from ._validate import as_array
+from ._validate import as_array, numeric, real
 from .network import Network
 
 __all__ = ["Evaluation", "Violation", "evaluate", "check_beams", "check_decisions", "mode_latencies"]
@@ -145,11 +145,14 @@ def evaluate(network: Network, w: ArrayLike, a: ArrayLike, b: ArrayLike, *,
     """
     if not isinstance(network, Network):
         raise ValueError(f"network must be a Network, got {type(network).__name__}")
-    # The C++ kernel checks shapes, finiteness of w and eqs. (18a-b) itself (ValueError naming
-    # the parameter), so the hot path converts nothing twice.
-    if np.iscomplexobj(a) or np.iscomplexobj(b):
-        raise ValueError("a, b: offloading decisions must be real")
-    a = np.asarray(a, dtype=float)
+    # The C++ kernel checks shapes, finiteness and eqs. (18a-b) itself (ValueError naming the
+    # parameter); here only the conversion to a numeric dtype (an ndarray of numbers costs two
+    # type tests) and the scalar rtol.
+    w = numeric(w, "w", complex)
+    a = numeric(a, "a", float)
+    b = numeric(b, "b", float)
+    if rtol is not FEASIBILITY_RTOL:
+        rtol = real(rtol, "rtol", minimum=0.0)
     rate, echo, latency, power, energy = network.core.evaluate(w, a, b)
     violations = constraint_violations(network, a, echo, power, rtol)
     for x in (rate, echo, latency, power, energy):
@@ -196,4 +199,6 @@ def mode_latencies(network: Network, w: ArrayLike
     t_cloud : (L, K) float
         T^C_lk [s], eq. (15) (inf where R_lk = 0).
     """
-    return network.core.beam_latencies(w)
+    if not isinstance(network, Network):
+        raise ValueError(f"network must be a Network, got {type(network).__name__}")
+    return network.core.beam_latencies(numeric(w, "w", complex))

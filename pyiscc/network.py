@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,7 +80,11 @@ class Network:
     terminal_positions : (K, 2) float or None
         Terminal coordinates [m] (None when the channels came from elsewhere).
 
-    All arrays are read-only; a Network never changes after construction.
+    All arrays are read-only copies; a Network never changes after construction.  The
+    constructor (``Network(scenario, H, HI, target_angle, target_distance, rcs, task_bits,
+    cpu_local_hz, max_power_w, bs_positions=None, terminal_positions=None)``) checks every array
+    against the scenario's sizes, for finiteness and for its range (``ValueError`` naming it),
+    exactly like :meth:`from_arrays`, and sets the diagonal blocks of ``HI`` to 0.
     """
 
     scenario: Scenario
@@ -98,12 +103,47 @@ class Network:
     core: Any = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        # Both constructors end here, so no Network exists whose data was not checked: sizes
+        # against the scenario, dtypes, finiteness and ranges.  The arrays are private,
+        # read-only copies (the caller's arrays are never shared).
         sc = self.scenario
-        steering = _readonly(steering_vectors(self.target_angle, sc.terminal_antennas,
-                                              sc.antenna_spacing))
+        if not isinstance(sc, Scenario):
+            raise ValueError(f"scenario: must be a Scenario, got {type(sc).__name__}")
+        L, K = sc.n_bs, sc.n_terminals
+        N, M = sc.terminal_antennas, sc.bs_antennas
+        checked = {
+            "H": as_array(self.H, "H", (L, K, N, M), complex),
+            "HI": as_array(self.HI, "HI", (K, K, N, N), complex),
+            "target_angle": as_array(self.target_angle, "target_angle", (K,), float),
+            "target_distance": as_array(self.target_distance, "target_distance", (K,), float,
+                                        positive=True),
+            "rcs": as_array(self.rcs, "rcs", (K,), float, nonnegative=True),
+            "task_bits": as_array(self.task_bits, "task_bits", (K,), float, positive=True),
+            "cpu_local_hz": as_array(self.cpu_local_hz, "cpu_local_hz", (K,), float,
+                                     positive=True),
+            "max_power_w": as_array(self.max_power_w, "max_power_w", (K,), float, positive=True),
+        }
+        checked["HI"][np.arange(K), np.arange(K)] = 0.0
+        if self.bs_positions is not None:
+            checked["bs_positions"] = as_array(self.bs_positions, "bs_positions", (L, 2), float)
+        if self.terminal_positions is not None:
+            checked["terminal_positions"] = as_array(self.terminal_positions,
+                                                     "terminal_positions", (K, 2), float)
+        for name, value in checked.items():
+            object.__setattr__(self, name, _readonly(value))
+        steering = _readonly(steering_vectors(self.target_angle, N, sc.antenna_spacing))
         # G_p zeta_k^2 N with zeta_k^2 = rho_0 xi_k / d_k^4 (resolutions 1-2); N from tr(A w w^H A^H).
-        zeta2 = sc.path_loss * self.rcs / self.target_distance ** 4
-        echo_gain = _readonly(sc.processing_gain * zeta2 * sc.terminal_antennas)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            zeta2 = sc.path_loss * self.rcs / self.target_distance ** 4
+            echo_gain = _readonly(sc.processing_gain * zeta2 * sc.terminal_antennas)
+            derived = (("cpu_local_hz", self.local_cpu_power_w),
+                       ("task_bits", sc.cycles_per_bit * self.task_bits / self.cpu_local_hz))
+        if not np.isfinite(echo_gain).all():
+            raise ValueError("target_distance: too small for the echo gain rho_0 xi G_p N / d^4 "
+                             "to be finite")
+        for name, value in derived:
+            if not np.isfinite(value).all():
+                raise ValueError(f"{name}: out of the model's range (a derived quantity overflows)")
         object.__setattr__(self, "steering", steering)
         object.__setattr__(self, "echo_gain", echo_gain)
         core = _core.NetworkCore(self.H, self.HI, steering, echo_gain, self.task_bits,
@@ -176,33 +216,21 @@ class Network:
             Coordinates [m], informational only.
         """
         if not isinstance(scenario, Scenario):
-            raise ValueError(f"scenario must be a Scenario, got {type(scenario).__name__}")
-        L, K = scenario.n_bs, scenario.n_terminals
-        N, M = scenario.terminal_antennas, scenario.bs_antennas
-        H = as_array(H, "H", (L, K, N, M), complex)
-        HI = as_array(HI, "HI", (K, K, N, N), complex)
-        HI[np.arange(K), np.arange(K)] = 0.0
-        target_angle = as_array(target_angle, "target_angle", (K,), float)
-        target_distance = as_array(target_distance, "target_distance", (K,), float, positive=True)
-        rcs = as_array(rcs, "rcs", (K,), float, nonnegative=True)
+            raise ValueError(f"scenario: must be a Scenario, got {type(scenario).__name__}")
+        K = scenario.n_terminals
 
-        def per_terminal(value: ArrayLike | None, name: str, default: float) -> NDArray[np.float64]:
+        def per_terminal(value: ArrayLike | None, name: str, default: float) -> ArrayLike:
             if value is None:
                 return np.full(K, default)
-            return as_array(np.broadcast_to(value, (K,)) if np.ndim(value) == 0 else value,
-                            name, (K,), float, positive=True)
+            if np.ndim(value) == 0:
+                return np.broadcast_to(value, (K,))
+            return value  # checked (shape, sign) by the constructor
 
-        task = per_terminal(task_bits, "task_bits", scenario.task_bits)
-        cpu = per_terminal(cpu_local_hz, "cpu_local_hz", scenario.cpu_local_hz)
-        pmax = per_terminal(max_power_w, "max_power_w", scenario.max_power_w)
-        bs = None if bs_positions is None else as_array(bs_positions, "bs_positions", (L, 2), float)
-        tp = (None if terminal_positions is None
-              else as_array(terminal_positions, "terminal_positions", (K, 2), float))
-        arrays = [H, HI, target_angle, target_distance, rcs, task, cpu, pmax, bs, tp]
-        for x in arrays:
-            if x is not None:
-                _readonly(x)
-        return cls(scenario, *arrays)
+        return cls(scenario, H, HI, target_angle, target_distance, rcs,
+                   per_terminal(task_bits, "task_bits", scenario.task_bits),
+                   per_terminal(cpu_local_hz, "cpu_local_hz", scenario.cpu_local_hz),
+                   per_terminal(max_power_w, "max_power_w", scenario.max_power_w),
+                   bs_positions, terminal_positions)
 
 
 def nearest_bs(network: Network) -> NDArray[np.int64]:
@@ -215,6 +243,22 @@ def nearest_bs(network: Network) -> NDArray[np.int64]:
     return np.argmax(np.linalg.norm(network.H, axis=(2, 3)), axis=0).astype(np.int64)
 
 
+def _seeded_rng(seed: Any) -> np.random.Generator:
+    """``numpy.random.default_rng(seed)`` for a seed that is None, an integer >= 0, a sequence
+    of them or a ``SeedSequence``; otherwise ``ValueError`` naming ``seed``."""
+    if seed is None or isinstance(seed, np.random.SeedSequence):
+        return np.random.default_rng(seed)
+    try:
+        ints = [seed] if np.ndim(seed) == 0 else (list(np.ravel(seed)) if np.size(seed) else [None])
+    except (TypeError, ValueError):  # ragged nested sequences
+        ints = [None]
+    for x in ints:
+        if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral) or x < 0:
+            raise ValueError(f"seed: must be None, an integer >= 0, a sequence of them or a "
+                             f"numpy.random.SeedSequence, got {seed!r}")
+    return np.random.default_rng(seed)
+
+
 def draw_network(scenario: Scenario | None = None, seed: int | None = None,
                  rng: np.random.Generator | None = None) -> Network:
     """Draw one drop with the geometry and fading of DESIGN.md section 1.
@@ -223,8 +267,9 @@ def draw_network(scenario: Scenario | None = None, seed: int | None = None,
     ----------
     scenario : Scenario, optional
         Defaults to ``Scenario()`` (Table III).
-    seed : int, optional
-        Seed of a fresh ``numpy.random.default_rng``; give either ``seed`` or ``rng``.
+    seed : int, sequence of int or numpy.random.SeedSequence, optional
+        Seed (integers >= 0) of a fresh ``numpy.random.default_rng``; give either ``seed`` or
+        ``rng``.
     rng : numpy.random.Generator, optional
         Generator to draw from (advanced by the draw).
 
@@ -237,11 +282,11 @@ def draw_network(scenario: Scenario | None = None, seed: int | None = None,
     if scenario is None:
         scenario = Scenario()
     if not isinstance(scenario, Scenario):
-        raise ValueError(f"scenario must be a Scenario, got {type(scenario).__name__}")
+        raise ValueError(f"scenario: must be a Scenario, got {type(scenario).__name__}")
     if seed is not None and rng is not None:
-        raise ValueError("give either seed or rng, not both")
+        raise ValueError("seed, rng: give either seed or rng, not both")
     if rng is None:
-        rng = np.random.default_rng(seed)
+        rng = _seeded_rng(seed)
     elif not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     sc = scenario

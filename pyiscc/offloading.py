@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _core
+from ._validate import boolean
 from .metrics import FEASIBILITY_RTOL, check_beams, mode_latencies
 from .network import Network
 
@@ -207,6 +208,7 @@ def offloading_problem(network: Network, w: ArrayLike, *, cloud: bool = True) ->
     """
     if not isinstance(network, Network):
         raise ValueError(f"network must be a Network, got {type(network).__name__}")
+    cloud = boolean(cloud, "cloud")
     w = check_beams(network, w)
     t_local, t_mec, t_cloud = mode_latencies(network, w)
     if np.isfinite(t_local).all():  # the usual case: inf - finite = inf, no NaN to clean up
@@ -363,7 +365,7 @@ class OsqpLocalStep:
 
 
 def _check_settings(backend: str, rho: float, max_iter: int, tol: float, workers: int) -> None:
-    if backend not in BACKENDS:
+    if not isinstance(backend, str) or backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
     if isinstance(rho, bool) or not isinstance(rho, (int, float, np.floating, np.integer)) \
             or not np.isfinite(rho) or rho <= 0:

@@ -7,6 +7,7 @@ construction: a bad value raises ``ValueError`` naming the field.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
 import numbers
 import tomllib
@@ -15,11 +16,16 @@ from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any
 
+import numpy as np
+
 __all__ = ["Scenario"]
 
 
 def _db_to_linear(db: float) -> float:
-    return 10.0 ** (db / 10.0)
+    try:
+        return 10.0 ** (db / 10.0)
+    except OverflowError:
+        return math.inf
 
 
 @dataclass(frozen=True)
@@ -127,8 +133,9 @@ class Scenario:
             if name in nonnegative and value < 0:
                 raise ValueError(f"{name} must be >= 0, got {value}")
             object.__setattr__(self, name, value)
-        if not isinstance(self.echo_integration, bool):
+        if not isinstance(self.echo_integration, (bool, np.bool_)):
             raise ValueError(f"echo_integration must be a bool, got {self.echo_integration!r}")
+        object.__setattr__(self, "echo_integration", bool(self.echo_integration))
         for name, lo_min, hi_max in (("target_angle_deg", -90.0, 270.0),
                                      ("target_distance_m", 0.0, math.inf),
                                      ("rcs_range", 0.0, math.inf)):
@@ -145,6 +152,22 @@ class Scenario:
             if not all(math.isfinite(c) for p in pos for c in p):
                 raise ValueError("bs_positions must be finite")
             object.__setattr__(self, "bs_positions", pos)
+        self._check_derived()
+
+    def _check_derived(self) -> None:
+        """The linear quantities the model uses must be finite and > 0 (a dB value of 4000, or
+        a product that overflows, would turn into inf or 0 deep inside a solver)."""
+        for name, value in (("max_power_dbm", self.max_power_w),
+                            ("path_loss_db", self.path_loss),
+                            ("sensing_sinr_db", self.sensing_sinr),
+                            ("noise_psd_dbm_hz", self.noise_power_w),
+                            ("bandwidth_hz", self.task_bits),
+                            ("bandwidth_hz", self.processing_gain),
+                            ("cpu_local_hz", self.local_cpu_power_w + 1.0),
+                            ("mec_capacity_hz", self.mec_slots + 1.0)):
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name}: gives a model quantity of {value!r} (it must be finite "
+                                 "and > 0); the value is out of the model's range")
 
     @staticmethod
     def _range(name: str, value: Any, lo_min: float, hi_max: float) -> tuple[float, float]:
@@ -200,9 +223,7 @@ class Scenario:
     # ------------------------------------------------------------------ conversions
     def replace(self, **changes: Any) -> Scenario:
         """A copy with some fields changed (validated like the constructor)."""
-        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
-        if unknown:
-            raise ValueError(f"unknown Scenario field(s): {', '.join(sorted(unknown))}")
+        _check_known(changes)
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -218,14 +239,16 @@ class Scenario:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Scenario:
         """Inverse of :meth:`to_dict`; unknown keys raise ``ValueError``."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"unknown Scenario field(s): {', '.join(sorted(unknown))}")
+        if not isinstance(data, Mapping):
+            raise ValueError(f"data: must be a mapping of Scenario fields, got {type(data).__name__}")
+        _check_known(data)
         kwargs: dict[str, Any] = {}
         for name, value in data.items():
             if name == "bs_positions" and value is not None:
-                value = tuple(tuple(p) for p in value)
+                try:
+                    value = tuple(tuple(p) for p in value)
+                except TypeError:
+                    raise ValueError("bs_positions must be a sequence of (x, y) pairs") from None
             elif isinstance(value, list):
                 value = tuple(value)
             kwargs[name] = value
@@ -235,7 +258,41 @@ class Scenario:
     def from_toml(cls, path: str | PathLike[str]) -> Scenario:
         """Read a scenario from a TOML file: top-level keys, or a ``[scenario]`` table."""
         with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+            try:
+                data = tomllib.load(fh)
+            except tomllib.TOMLDecodeError as exc:
+                raise ValueError(f"path: {path} is not valid TOML ({exc})") from None
         if "scenario" in data and isinstance(data["scenario"], dict):
             data = data["scenario"]
         return cls.from_dict(data)
+
+
+_FIELDS = tuple(f.name for f in dataclasses.fields(Scenario))
+_dataclass_init = Scenario.__init__
+
+
+def _check_known(names: Any) -> None:
+    """ValueError naming the first of ``names`` that is not a Scenario field."""
+    unknown = [n for n in names if n not in _FIELDS]
+    if unknown:
+        raise ValueError(f"{', '.join(map(str, unknown))}: unknown Scenario field"
+                         f"{'s' if len(unknown) > 1 else ''}; the fields are {', '.join(_FIELDS)}")
+
+
+def _init(self: Scenario, *args: Any, **kwargs: Any) -> None:
+    # The generated __init__ raises TypeError for an unknown keyword; the convention here is a
+    # ValueError that names it (replace() and from_dict() give the same one).
+    if kwargs:
+        _check_known(kwargs)
+    if len(args) > len(_FIELDS):
+        raise ValueError(f"args: Scenario takes at most {len(_FIELDS)} positional arguments, "
+                         f"got {len(args)}")
+    twice = [n for n in _FIELDS[:len(args)] if n in kwargs]
+    if twice:
+        raise ValueError(f"{twice[0]}: given both by position and by keyword")
+    _dataclass_init(self, *args, **kwargs)
+
+
+_init.__doc__ = _dataclass_init.__doc__
+_init.__signature__ = inspect.signature(_dataclass_init)  # type: ignore[attr-defined]
+Scenario.__init__ = _init  # type: ignore[method-assign]

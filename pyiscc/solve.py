@@ -20,7 +20,9 @@ from .beams import max_ratio_beams, max_sensing_beams
 from .joint import optimize_beamforming_centralized
 from .metrics import Evaluation, Violation, evaluate
 from .network import Network
+from ._validate import integer, options, real
 from .offloading import OffloadingResult, optimal_offloading, optimize_offloading
+from .offloading import _check_settings as check_offloading_settings
 
 __all__ = ["SCHEMES", "Solution", "solve"]
 
@@ -270,20 +272,23 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
         raise ValueError(f"network must be a Network, got {type(network).__name__}")
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}; got {scheme!r}")
-    if isinstance(max_outer, bool) or not isinstance(max_outer, (int, np.integer)) or max_outer < 1:
-        raise ValueError(f"max_outer must be a positive integer, got {max_outer!r}")
-    if not (isinstance(tol, (int, float)) and np.isfinite(tol) and tol >= 0):
-        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
-    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
-        raise ValueError(f"workers must be a positive integer, got {workers!r}")
-
-    off_kw = dict(offloading or {})
-    bf_kw = dict(beamforming or {})
-    for name, kw, allowed in (("offloading", off_kw, {"rho", "max_iter", "tol", "backend"}),
-                              ("beamforming", bf_kw, {"max_iter", "tol"})):
-        if set(kw) - allowed:
-            raise ValueError(f"{name}: unknown option(s) {sorted(set(kw) - allowed)}; "
-                             f"allowed: {sorted(allowed)}")
+    max_outer = integer(max_outer, "max_outer", 1)
+    tol = real(tol, "tol", minimum=0.0)
+    workers = integer(workers, "workers", 1)
+    off_kw = options(offloading, "offloading", {"rho", "max_iter", "tol", "backend"})
+    bf_kw = options(beamforming, "beamforming", {"max_iter", "tol"})
+    # The option values, checked once here rather than inside the first BCD round (a key not
+    # given is checked with a valid placeholder).
+    try:
+        check_offloading_settings(off_kw.get("backend", "exact"), off_kw.get("rho", 1.0),
+                                  off_kw.get("max_iter", 1), off_kw.get("tol", 1.0), workers)
+    except ValueError as exc:
+        raise ValueError(f"offloading: {exc}") from None
+    try:
+        integer(bf_kw.get("max_iter", 0), "max_iter", 0)
+        real(bf_kw.get("tol", 0.0), "tol", minimum=0.0)
+    except ValueError as exc:
+        raise ValueError(f"beamforming: {exc}") from None
 
     if scheme == "local":
         L, K = network.n_bs, network.n_terminals

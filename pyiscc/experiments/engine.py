@@ -16,6 +16,16 @@ Executors
 ``scheduler="tcp://host:port"``: an existing Dask cluster; ``dask_local=N``: a Dask
 ``LocalCluster`` of N single-threaded worker processes.  At most ``max_in_flight`` trials are
 submitted at a time (default 2 per worker), so a killed run loses at most those.
+
+Faults
+------
+A Dask worker lost mid-sweep costs nothing: Dask reruns its tasks on the other workers (and the
+nanny restarts it); only a task that was running each time its worker died, ``allowed-failures``
++ 1 times (``KilledWorker``), is stored as that trial's error.  A lost scheduler connection (or
+any other failure of the executor rather than of a trial) stops the sweep with a
+``RuntimeError``: nothing is blamed, every committed trial stays, and a rerun with the same
+output directory, on a new cluster or any other executor, resumes.  A dead process-pool worker
+stops the sweep the same way.
 """
 
 from __future__ import annotations
@@ -36,6 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._validate import boolean, integer
 from ..network import draw_network
 from ..scenario import Scenario
 from .runners import SCHEME_RUNNERS, SchemeRunner
@@ -89,12 +100,16 @@ def _runner_path(runner: SchemeRunner) -> str:
 def _import_path(path: str) -> SchemeRunner:
     module, _, qualname = path.partition(":")
     if not module or not qualname:
-        raise ValueError(f"runner path {path!r}: expected 'module:function'")
-    obj: Any = importlib.import_module(module)
-    for part in qualname.split("."):
-        obj = getattr(obj, part)
+        raise ValueError(f"schemes: runner path {path!r}: expected 'module:function'")
+    try:
+        obj: Any = importlib.import_module(module)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"schemes: runner path {path!r} does not import "
+                         f"({type(exc).__name__}: {exc})") from exc
     if not callable(obj):
-        raise ValueError(f"runner path {path!r} is not callable")
+        raise ValueError(f"schemes: runner path {path!r} is not callable")
     return obj
 
 
@@ -108,8 +123,8 @@ def resolve_runner(name: str, path: str | None = None) -> SchemeRunner:
     if path is None:
         if ":" in name:
             return _import_path(name)
-        raise ValueError(f"unknown scheme {name!r}; registered: {sorted(SCHEME_RUNNERS)} "
-                         "(or give a 'module:function' path)")
+        raise ValueError(f"schemes: unknown scheme {name!r}; registered: "
+                         f"{sorted(SCHEME_RUNNERS)} (or give a 'module:function' path)")
     return _import_path(path)
 
 
@@ -180,6 +195,10 @@ def run_trial(task: TrialTask) -> list[TrialRow]:
 
 
 # ---------------------------------------------------------------------- executors
+class ExecutorLost(Exception):
+    """The Dask client lost its scheduler: every submitted future is cancelled."""
+
+
 class InlineExecutor(cf.Executor):
     """Runs each call at submit time in this process: the serial executor (``workers=1``)."""
 
@@ -200,6 +219,13 @@ class _Backend:
         given = [x is not None for x in (scheduler, dask_local)]
         if sum(given) > 1 or (any(given) and workers is not None):
             raise ValueError("workers, scheduler and dask_local are mutually exclusive")
+        if scheduler is not None and not isinstance(scheduler, str):
+            raise ValueError(f"scheduler: must be an address string such as "
+                             f"'tcp://host:8786', got {scheduler!r}")
+        if dask_local is not None:
+            dask_local = integer(dask_local, "dask_local", 1)
+        if workers is not None:
+            workers = integer(workers, "workers", 1)
         self._client: Any = None
         self._cluster: Any = None
         self._executor: cf.Executor | None = None
@@ -211,8 +237,6 @@ class _Backend:
                                   "pip install 'pyiscc[dask]'") from None
             self._distributed = distributed
             if dask_local is not None:
-                if isinstance(dask_local, bool) or int(dask_local) < 1:
-                    raise ValueError(f"dask_local: must be an integer >= 1, got {dask_local!r}")
                 self._cluster = distributed.LocalCluster(
                     n_workers=int(dask_local), threads_per_worker=1, processes=True,
                     dashboard_address=None)
@@ -224,10 +248,7 @@ class _Backend:
             self.kind = "dask"
             self.serial = False
         else:
-            n = (os.cpu_count() or 1) if workers is None else workers
-            if isinstance(n, bool) or int(n) < 1:
-                raise ValueError(f"workers: must be an integer >= 1, got {workers!r}")
-            self.n_workers = int(n)
+            self.n_workers = (os.cpu_count() or 1) if workers is None else workers
             self.serial = self.n_workers == 1
             if self.serial:
                 self._executor = InlineExecutor()
@@ -240,16 +261,28 @@ class _Backend:
 
     def submit(self, task: TrialTask) -> Any:
         if self._client is not None:
+            if self._client.status != "running":  # reconnecting or closed: it would not run
+                raise ExecutorLost(f"the Dask client is {self._client.status!r}")
             return self._client.submit(run_trial, task, pure=False)
         assert self._executor is not None
         return self._executor.submit(run_trial, task)
 
     def wait_some(self, futures: set[Any]) -> set[Any]:
         if self._client is not None:
-            done, _ = self._distributed.wait(list(futures), return_when="FIRST_COMPLETED")
+            try:
+                done, _ = self._distributed.wait(list(futures), return_when="FIRST_COMPLETED")
+            except cf.CancelledError as exc:  # the client lost the scheduler: every future is gone
+                raise ExecutorLost(str(exc)) from exc
             return set(done)
         done, _ = cf.wait(futures, return_when=cf.FIRST_COMPLETED)
         return done
+
+    def blames(self, exc: BaseException) -> bool:
+        """Whether a task's failure is the trial's own doing rather than the executor's: Dask's
+        ``KilledWorker`` (the task was running each time its worker died, ``allowed-failures``
+        + 1 times: a trial that crashes its worker).  A worker lost once is not: Dask reruns
+        its tasks elsewhere by itself."""
+        return self._client is not None and type(exc).__name__ == "KilledWorker"
 
     def cancel(self, futures: set[Any]) -> None:
         for f in futures:
@@ -260,7 +293,9 @@ class _Backend:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
         if self._client is not None:
-            self._client.close()
+            # a client that lost its scheduler would wait for it to come back (30 s) first
+            lost = self._client.status not in ("running", "newly-created")
+            self._client.close(timeout=1 if lost else None)
             self._client = None
         if self._cluster is not None:
             self._cluster.close()
@@ -297,13 +332,12 @@ class Engine:
     def __init__(self, *, workers: int | None = None, scheduler: str | None = None,
                  dask_local: int | None = None, progress: bool = True,
                  max_in_flight: int | None = None) -> None:
+        progress = boolean(progress, "progress")
+        if max_in_flight is not None:
+            max_in_flight = integer(max_in_flight, "max_in_flight", 1)
         self._backend = _Backend(workers=workers, scheduler=scheduler, dask_local=dask_local)
         self.progress = progress
-        if max_in_flight is None:
-            max_in_flight = 2 * self._backend.n_workers
-        if isinstance(max_in_flight, bool) or int(max_in_flight) < 1:
-            raise ValueError(f"max_in_flight: must be an integer >= 1, got {max_in_flight!r}")
-        self.max_in_flight = int(max_in_flight)
+        self.max_in_flight = 2 * self._backend.n_workers if max_in_flight is None else max_in_flight
 
     @property
     def kind(self) -> str:
@@ -332,7 +366,7 @@ class Engine:
             runner = resolve_runner(name)
             path = _runner_path(runner)
             if not self._backend.serial and "<" in path:
-                raise ValueError(f"scheme {name!r}: runner {path} is not importable by worker "
+                raise ValueError(f"schemes: scheme {name!r}: runner {path} is not importable by worker "
                                  "processes; define it at module level")
             paths[name] = path
         done = store.finished(spec.name, include_errors=not retry_failed)
@@ -361,6 +395,9 @@ class Engine:
         from .summary import summarize
 
         sweep = _as_sweep(spec)
+        retry_failed = boolean(retry_failed, "retry_failed")
+        if not isinstance(out_dir, (str, os.PathLike)):
+            raise ValueError(f"out_dir: must be a path, got {type(out_dir).__name__}")
         with ResultStore(out_dir) as store:
             store.register_experiment(sweep.name, sweep.fingerprint(), sweep.to_dict())
             tasks, complete = self._tasks(sweep, store, retry_failed)
@@ -402,9 +439,21 @@ class Engine:
                             "resumes (workers that cannot start also end here: the main script "
                             "needs the `if __name__ == \"__main__\":` guard and cannot be read "
                             "from stdin; workers=1 runs serially)") from exc
-                    except Exception:
-                        # run_trial catches everything a scheme raises; this is the executor
-                        # failing the task (e.g. a Dask worker killed while running it)
+                    except Exception as exc:
+                        # run_trial catches everything a scheme raises, so this is the executor
+                        # failing the task.  A lost scheduler connection, a cancelled future or
+                        # a cluster that cannot run the task is not the trial's fault: stop, keep
+                        # what is committed, blame no trial (a rerun resumes).  Only a trial that
+                        # killed its worker every time it ran (Dask's KilledWorker) is stored
+                        # as an error.
+                        if isinstance(exc, cf.CancelledError):
+                            raise ExecutorLost(str(exc)) from exc
+                        if not self._backend.blames(exc):
+                            raise RuntimeError(
+                                f"the executor failed trial {task.trial} of point {task.point} "
+                                f"of sweep {spec.name!r} ({type(exc).__name__}: {exc}); no "
+                                "trial is blamed, every finished one is saved and a rerun "
+                                "with the same output directory resumes") from exc
                         tb = "the executor failed the trial:\n" + traceback.format_exc()
                         rows = [TrialRow(task.experiment, task.point, name, task.trial,
                                          {"params": dict(task.params),
@@ -420,6 +469,12 @@ class Engine:
                         bar.set_postfix(infeasible=counts["infeasible"], failed=counts["error"],
                                         refresh=False)
                 fill()
+        except ExecutorLost as exc:
+            self._backend.cancel(set(in_flight))
+            raise RuntimeError(
+                f"lost the connection to the Dask scheduler while running sweep {spec.name!r} "
+                f"({exc}); every finished trial is saved and a rerun with the same output "
+                "directory (on any executor) resumes") from exc
         except BaseException:
             self._backend.cancel(set(in_flight))
             raise

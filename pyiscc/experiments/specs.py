@@ -50,19 +50,28 @@ def _check_param(name: str, what: str) -> None:
                          f"'{OPTION_PREFIX}<name>'")
 
 
-def _plain(value: Any) -> Any:
-    """JSON-friendly copy: tuples -> lists, numpy scalars -> Python scalars."""
+def _plain(value: Any, what: str = "value") -> Any:
+    """JSON-friendly copy: tuples -> lists, numpy scalars -> Python scalars; ``ValueError``
+    naming ``what`` otherwise."""
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [_plain(v, what) for v in value]
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): _plain(v, what) for k, v in value.items()}
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, numbers.Real):
         return float(value)
-    raise ValueError(f"value {value!r} of type {type(value).__name__} is not JSON-friendly")
+    raise ValueError(f"{what}: value {value!r} of type {type(value).__name__} is not "
+                     "JSON-friendly")
+
+
+def _values(values: Any, what: str) -> tuple[Any, ...]:
+    """The grid values as a tuple of JSON-friendly values; ``ValueError`` naming ``what``."""
+    if isinstance(values, (str, bytes, Mapping)) or not hasattr(values, "__iter__"):
+        raise ValueError(f"{what}: must be a sequence of values, got {values!r}")
+    return tuple(_plain(list(values), what))
 
 
 @dataclass(frozen=True)
@@ -120,7 +129,7 @@ class SweepSpec:
         if not isinstance(self.scenario, Scenario):
             raise ValueError(f"scenario: must be a Scenario, got {type(self.scenario).__name__}")
         _check_param(self.x_param, "x_param")
-        object.__setattr__(self, "x_values", tuple(_plain(list(self.x_values))))
+        object.__setattr__(self, "x_values", _values(self.x_values, "x_values"))
         if not self.x_values:
             raise ValueError("x_values: needs at least one value")
         if (self.series_param is None) != (self.series_values is None):
@@ -129,12 +138,17 @@ class SweepSpec:
             _check_param(self.series_param, "series_param")
             if self.series_param == self.x_param:
                 raise ValueError("series_param: must differ from x_param")
-            object.__setattr__(self, "series_values", tuple(_plain(list(self.series_values))))
+            object.__setattr__(self, "series_values", _values(self.series_values, "series_values"))
             if not self.series_values:
                 raise ValueError("series_values: needs at least one value")
         if isinstance(self.schemes, str):
             raise ValueError("schemes: must be a sequence of names, not one string")
-        object.__setattr__(self, "schemes", tuple(self.schemes))
+        try:
+            object.__setattr__(self, "schemes", tuple(self.schemes))
+        except TypeError:
+            raise ValueError(f"schemes: must be a sequence of names, got {self.schemes!r}") from None
+        if not all(isinstance(s, str) and s for s in self.schemes):
+            raise ValueError(f"schemes: every scheme must be a non-empty string, got {self.schemes!r}")
         if not self.schemes or len(set(self.schemes)) != len(self.schemes):
             raise ValueError(f"schemes: must be non-empty and distinct, got {self.schemes!r}")
         for name in ("trials", "seed"):
@@ -144,9 +158,16 @@ class SweepSpec:
                 raise ValueError(f"{name}: must be an integer >= {1 if name == 'trials' else 0}, "
                                  f"got {value!r}")
             object.__setattr__(self, name, int(value))
+        if isinstance(self.metrics, str) or not isinstance(self.metrics, (list, tuple)) or not all(
+                isinstance(m, str) and m for m in self.metrics):
+            raise ValueError(f"metrics: must be a sequence of metric names, got {self.metrics!r}")
         object.__setattr__(self, "metrics", tuple(self.metrics))
-        object.__setattr__(self, "options", dict(_plain(dict(self.options))))
+        if not isinstance(self.options, Mapping):
+            raise ValueError(f"options: must be a dict of runner keyword arguments, got "
+                             f"{type(self.options).__name__}")
+        object.__setattr__(self, "options", dict(_plain(dict(self.options), "options")))
         if self.p_fa is not None and not (isinstance(self.p_fa, numbers.Real)
+                                          and not isinstance(self.p_fa, bool)
                                           and 0.0 < self.p_fa < 1.0):
             raise ValueError(f"p_fa: must lie in (0, 1), got {self.p_fa!r}")
         # every point must build a valid Scenario: fail now, not in a worker
@@ -220,15 +241,20 @@ class SweepSpec:
     def from_dict(cls, data: Mapping[str, Any]) -> SweepSpec:
         """Inverse of :meth:`to_dict` (the TOML layout; ``[scenario]`` holds only the fields
         that differ from Table III)."""
+        if not isinstance(data, Mapping):
+            raise ValueError(f"data: must be a mapping (the TOML layout), got {type(data).__name__}")
         data = dict(data)
         known = {"name", "schemes", "trials", "seed", "metrics", "scenario", "x", "series",
                  "options", "p_fa", "plot"}
-        unknown = set(data) - known
+        unknown = sorted(map(str, set(data) - known))
         if unknown:
-            raise ValueError(f"unknown sweep key(s): {', '.join(sorted(unknown))}")
+            raise ValueError(f"{', '.join(unknown)}: unknown sweep key(s); known: "
+                             f"{', '.join(sorted(known))}")
         for key in ("name", "schemes", "trials", "x"):
             if key not in data:
-                raise ValueError(f"sweep spec: missing key {key!r}")
+                raise ValueError(f"{key}: missing from the sweep spec (a required key)")
+        if not isinstance(data.get("scenario", {}), Mapping):
+            raise ValueError("scenario: must be a table of Scenario fields")
         x = data["x"]
         if not isinstance(x, Mapping) or set(x) != {"param", "values"}:
             raise ValueError("x: must be a table with exactly 'param' and 'values'")
@@ -358,12 +384,17 @@ class FigureSpec:
     def from_dict(cls, data: Mapping[str, Any]) -> FigureSpec:
         """A sweep table with a ``[plot]`` table (keys: the FigureSpec fields except ``sweep``
         and ``claims``)."""
+        if not isinstance(data, Mapping):
+            raise ValueError(f"data: must be a mapping (the TOML layout), got {type(data).__name__}")
+        if not isinstance(data.get("plot", {}), Mapping):
+            raise ValueError("plot: must be a table of FigureSpec fields")
         plot = dict(data.get("plot", {}))
         sweep = SweepSpec.from_dict({k: v for k, v in data.items() if k != "plot"})
         allowed = {f.name for f in dataclasses.fields(cls)} - {"sweep", "claims"}
-        unknown = set(plot) - allowed
+        unknown = sorted(map(str, set(plot) - allowed))
         if unknown:
-            raise ValueError(f"unknown plot key(s): {', '.join(sorted(unknown))}")
+            raise ValueError(f"{', '.join(unknown)}: unknown plot key(s) (in [plot]); known: "
+                             f"{', '.join(sorted(allowed))}")
         plot.setdefault("title", sweep.name)
         plot.setdefault("y_metric", sweep.metrics[0])
         plot.setdefault("y_label", plot["y_metric"])
@@ -377,7 +408,10 @@ def load_spec(path: str | PathLike[str], *, trials: int | None = None,
     ``[plot]`` table gets labels from the parameter and metric names).  ``trials`` and ``seed``
     override the file's values."""
     with open(path, "rb") as fh:
-        data = tomllib.load(fh)
+        try:
+            data = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"path: {path} is not valid TOML ({exc})") from None
     if trials is not None:
         data["trials"] = trials
     if seed is not None:

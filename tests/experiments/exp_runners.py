@@ -41,3 +41,30 @@ def crash(network):
     import signal
 
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+def kill_once(network, marker_dir: str, after: int = 3, sleep_s: float = 0.05):
+    """run_local, but the ``after``-th call across all workers (counted by files in
+    ``marker_dir``) first kills its own worker process, once: a worker lost mid-sweep.  Its
+    outputs do not depend on whether the kill happened, so a rerun elsewhere gives the same row."""
+    import os
+    import signal
+    import uuid
+    from pathlib import Path
+
+    d = Path(marker_dir)
+    (d / f"call-{uuid.uuid4().hex}").touch()
+    if len(list(d.glob("call-*"))) >= after:
+        try:
+            fd = os.open(d / "killed", os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            pass
+        else:
+            os.close(fd)
+            os.kill(os.getpid(), signal.SIGKILL)
+    return sleepy(network, sleep_s)
+
+
+def plain_local(network, **_options):
+    """run_local without its timing, ignoring the options other runners of the sweep take."""
+    return sleepy(network, 0.0)
