@@ -1,5 +1,6 @@
 // Algorithm 1: distributed consensus ADMM for the offloading decisions with fixed beams
-// (Sec. III-A, eqs. 19-38) and the binary recovery (DESIGN.md section 2).
+// (Sec. III-A, eqs. 19-38) and the binary recovery (DESIGN.md section 2).  The iterations are in
+// cpp/admm.cpp, the recovery in cpp/offloading_recovery.cpp, the driver in cpp/offloading.cpp.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +21,8 @@ constexpr int kNewtonPasses = 12;
 // breakpoints above the answer).  `events` is scratch space.  Returns the multiplier mu >= 0
 // (x_i = clip(t_i - mu, lo_i, hi_i) on the knapsack entries); +inf when sum lo > capacity
 // (then x = lo there).  The answer does not depend on guess or newton_passes beyond rounding.
+// Throws std::invalid_argument naming the parameter unless n_knapsack <= n, capacity is finite
+// and >= 0, lo <= hi, guess is not NaN and newton_passes >= 0.
 double box_knapsack_projection(std::ptrdiff_t n, std::ptrdiff_t n_knapsack, const double* t,
                                const double* lo, const double* hi, double capacity, double* x,
                                std::vector<std::pair<double, std::ptrdiff_t>>& events,
@@ -27,14 +30,15 @@ double box_knapsack_projection(std::ptrdiff_t n, std::ptrdiff_t n_knapsack, cons
 
 // The same on the unit box (lo = 0, hi = 1, every entry in the knapsack): the ADMM's free
 // MEC entries; the search for mu starts from `guess` (any value; the answer does not depend on
-// it beyond rounding).
+// it beyond rounding).  Unchecked: the ADMM's inner loop.
 double box_knapsack_unit(std::ptrdiff_t n, const double* t, double capacity, double* x,
                          std::vector<std::pair<double, std::ptrdiff_t>>& events, double guess);
 
 // Global step (31)-(35): for every terminal k, the Euclidean projection of the free entries of
 // (v_a[:,k], v_b[:,k]) onto {lower_k <= sum_l (a_lk + b_lk) <= 1}, the non-free entries held at
 // their value in v (closed form: a shift of the free entries along the all-ones vector).
-// v_a, v_b, a, b (L,K) row-major; free_a, free_b (L,K) 0/1; lower (K,) (-inf: no bound).
+// v_a, v_b, a, b (L,K) row-major; free_a, free_b (L,K) 0/1; lower (K,) (-inf: no bound, NaN:
+// std::invalid_argument).
 void global_step(std::ptrdiff_t L, std::ptrdiff_t K, const double* v_a, const double* v_b,
                  const std::uint8_t* free_a, const std::uint8_t* free_b, const double* lower,
                  double* a, double* b);
@@ -67,7 +71,16 @@ struct AdmmSettings {
   int recovery_iter = 10; // iteration cap of each warm re-solve of the recovery
 };
 
+// optimal: the relaxation converged; max_iter: it hit max_iter (the decisions are still
+// feasible); infeasible: some must-offload terminal found no server.
 enum class OffloadingStatus : int { optimal = 0, max_iter = 1, infeasible = 2 };
+const char* status_name(OffloadingStatus s);  // "optimal", "max_iter", "infeasible"
+
+// Per ADMM iteration of the relaxation: objective (20) of the global iterate [s], primal and
+// dual residuals, the penalty rho.
+struct AdmmHistory {
+  std::vector<double> objective, primal, dual, rho;
+};
 
 struct OffloadingOutput {
   std::vector<std::int64_t> a, b;        // (L,K) binary decisions
@@ -76,14 +89,16 @@ struct OffloadingOutput {
   double relaxed_objective = 0.0;        // objective (20) of the relaxation [s]
   int iterations = 0;                    // ADMM iterations of the relaxation
   int recovery_iterations = 0;           // ADMM iterations of the warm re-solves
-  std::vector<double> history_objective, history_primal, history_dual, history_rho;
+  AdmmHistory history;                   // of the relaxation
   OffloadingStatus status = OffloadingStatus::optimal;
   std::vector<std::int64_t> unplaced;    // must-offload terminals for which no server was found
 };
 
 // Algorithm 1 end to end: ADMM on the relaxation (19), then relaxation-and-inflation, repair and
 // 1-exchange improvement.  local_step: nullptr for the exact C++ local step, else a replacement
-// (then run serially whatever settings.workers says).
+// (then run serially whatever settings.workers says).  The pointers of `in` must hold L K, K, L
+// entries as documented; throws std::invalid_argument naming the parameter on bad sizes, values
+// or settings.
 OffloadingOutput solve_offloading(const OffloadingInput& in, const AdmmSettings& settings,
                                   const LocalStepFn* local_step = nullptr);
 

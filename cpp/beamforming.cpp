@@ -3,9 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <thread>
 
 #include "channel.hpp"
+#include "evaluate.hpp"
+#include "thread_pool.hpp"
 
 namespace pyiscc {
 
@@ -168,7 +169,8 @@ class Stepper {
         caps_(static_cast<std::size_t>(in.dims.K)),
         workspaces_(static_cast<std::size_t>(nworkers_)),
         results_(static_cast<std::size_t>(nworkers_)),
-        failed_(static_cast<std::size_t>(in.dims.K), 0) {
+        failed_(static_cast<std::size_t>(in.dims.K), 0),
+        pool_(nworkers_) {
     // The templates (K - 1 cap matrices per terminal: O(K^2 N^3) work, O(K^2 N^2) memory) are
     // built by the worker that will solve the terminal's sub-problems (each writes only its own).
     on_workers([&](int t) {
@@ -178,17 +180,10 @@ class Stepper {
     });
   }
 
-  // Runs fn(t) for t = 0..workers-1, t = 0 on the calling thread, the others on std::threads.
+  // Runs fn(t) for t = 0..workers-1, t = 0 on the calling thread, t on the pool's worker t.
   template <class Fn>
   void on_workers(Fn&& fn) {
-    if (nworkers_ == 1) {
-      fn(0);
-      return;
-    }
-    std::vector<std::thread> pool;
-    for (int t = 1; t < nworkers_; ++t) pool.emplace_back(fn, t);
-    fn(0);
-    for (auto& th : pool) th.join();
+    pool_.run(nworkers_, [&fn](std::ptrdiff_t t) { fn(static_cast<int>(t)); });
   }
 
   // A sub-problem that stalls at max_iter on a degenerate optimum (all caps active, sensing
@@ -239,6 +234,7 @@ class Stepper {
   std::vector<QcqpWorkspace> workspaces_;
   std::vector<QcqpResult> results_;
   std::vector<int> failed_;
+  ThreadPool pool_;  // persistent through the run: one wake-up per iteration, no thread spawns
 };
 
 // Smallest normalised sensing margin and the per-terminal margins
@@ -331,9 +327,34 @@ bool power_ok(const BeamformingInput& in, const cdouble* w) {
   return true;
 }
 
+void check_input(const BeamformingInput& in) {
+  const Dims& d = in.dims;
+  require(d.L >= 1 && d.K >= 1 && d.N >= 1 && d.M >= 1, "H: every dimension must be >= 1");
+  require(in.noise_power > 0.0 && std::isfinite(in.noise_power), "noise_power: must be finite and > 0");
+  require(in.sensing_sinr >= 0.0 && std::isfinite(in.sensing_sinr), "sensing_sinr: must be finite and >= 0");
+  require(in.bandwidth_hz > 0.0 && std::isfinite(in.bandwidth_hz), "bandwidth_hz: must be finite and > 0");
+  for (std::ptrdiff_t k = 0; k < d.K; ++k) {
+    require(in.serving[k] >= -1 && in.serving[k] < d.L, "serving: BS index out of range");
+    require(in.group[k] >= 0 && in.group[k] < d.L, "group: BS index out of range");
+    require(in.power_budget[k] > 0.0 && std::isfinite(in.power_budget[k]),
+            "power_budget: must be finite and > 0 everywhere");
+  }
+}
+
 }  // namespace
 
+const char* status_name(BeamformingStatus s) {
+  switch (s) {
+    case BeamformingStatus::converged: return "converged";
+    case BeamformingStatus::max_iter: return "max_iter";
+    case BeamformingStatus::infeasible: return "infeasible";
+  }
+  return "unknown";
+}
+
 double upload_latency(const BeamformingInput& in, const cdouble* w) {
+  check_input(in);
+  check_finite(w, in.dims.K * in.dims.N, "w");
   const Dims& d = in.dims;
   std::vector<cdouble> g(static_cast<std::size_t>(d.L * d.K * d.M));
   std::vector<double> sinr(static_cast<std::size_t>(d.L * d.K));
@@ -350,14 +371,9 @@ double upload_latency(const BeamformingInput& in, const cdouble* w) {
   return total;
 }
 
-void echo_sinr_of(const BeamformingInput& in, const cdouble* w, double* gamma) {
-  const Dims& d = in.dims;
-  std::vector<double> I(static_cast<std::size_t>(d.K * d.K));
-  interference_matrix(in.HI, w, d, I.data());
-  echo_sinr(in.steering, w, in.echo_gain, I.data(), d, in.noise_power, gamma);
-}
-
 QcqpProblem beamforming_subproblem(const BeamformingInput& in, const cdouble* w, std::ptrdiff_t k) {
+  check_input(in);
+  check_finite(w, in.dims.K * in.dims.N, "w");
   require(k >= 0 && k < in.dims.K, "k: terminal index out of range");
   IterationState st;
   iteration_state(in, w, st);
@@ -368,21 +384,14 @@ QcqpProblem beamforming_subproblem(const BeamformingInput& in, const cdouble* w,
   return pr;
 }
 
-int beamforming_step(const BeamformingInput& in, const cdouble* w, int workers,
-                     const QcqpSettings& qcqp, cdouble* w_next) {
-  IterationState st;
-  iteration_state(in, w, st);
-  return Stepper(in, workers).step(st, w, qcqp, w_next);
-}
-
 BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble* w0,
                                        const BeamformingSettings& settings) {
   const Dims& d = in.dims;
-  for (std::ptrdiff_t k = 0; k < d.K; ++k) {
-    require(in.serving[k] >= -1 && in.serving[k] < d.L, "serving: BS index out of range");
-    require(in.group[k] >= 0 && in.group[k] < d.L, "group: BS index out of range");
-    require(in.power_budget[k] > 0.0, "power_budget: must be > 0");
-  }
+  check_input(in);
+  require(settings.max_iter >= 0, "max_iter: must be >= 0");
+  require(settings.tol >= 0.0, "tol: must be >= 0");
+  require(settings.workers >= 1, "workers: must be >= 1");
+  check_finite(w0, d.K * d.N, "w0");
   BeamformingResult res;
   CMatrixRM w = Eigen::Map<const CMatrixRM>(w0, d.K, d.N);
   require(power_ok(in, w.data()), "w0: violates the power budget (18d)");
@@ -421,7 +430,7 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
     }
     if (worst < 0.0) {
       res.w = w;
-      res.status = "infeasible";
+      res.status = BeamformingStatus::infeasible;
       for (std::ptrdiff_t k = 0; k < d.K; ++k)
         if (margin[static_cast<std::size_t>(k)] < 0.0) res.failing.push_back(k);
       res.objective = upload_latency(in, w.data());
@@ -436,11 +445,11 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
   if (settings.record_iterates) res.iterates.push_back(w);
   res.w = w;
   res.objective = obj;
-  res.status = "max_iter";
+  res.status = BeamformingStatus::max_iter;
   bool any_offloading = false;
   for (std::ptrdiff_t k = 0; k < d.K; ++k) any_offloading = any_offloading || in.serving[k] >= 0;
   if (!any_offloading) {  // (39) is an empty sum: every feasible w is optimal
-    res.status = "converged";
+    res.status = BeamformingStatus::converged;
     return res;
   }
   Stepper stepper(in, settings.workers);
@@ -462,7 +471,7 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
     const double decrease = (obj - obj_next) / obj;
     obj = obj_next;
     if (decrease < settings.tol) {
-      res.status = "converged";
+      res.status = BeamformingStatus::converged;
       break;
     }
   }

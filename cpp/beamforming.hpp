@@ -2,7 +2,6 @@
 // offloading decisions (DESIGN.md section 2, docs/algorithms.md).
 #pragma once
 
-#include <string>
 #include <vector>
 
 #include "common.hpp"
@@ -35,6 +34,11 @@ struct BeamformingSettings {
   QcqpSettings qcqp;
 };
 
+// converged: the relative decrease of (39) fell below tol (or nothing offloads); max_iter: the
+// iteration cap was reached; infeasible: the feasibility phase could not meet (18e).
+enum class BeamformingStatus : int { converged = 0, max_iter = 1, infeasible = 2 };
+const char* status_name(BeamformingStatus s);  // "converged", "max_iter", "infeasible"
+
 struct BeamformingResult {
   CMatrixRM w;                       // (K,N) best feasible iterate
   double objective = 0.0;            // sum_{k offloads} Z_k / R_{l(k)k} at w [s]
@@ -42,12 +46,16 @@ struct BeamformingResult {
   int iterations = 0;                // Algorithm 2 iterations done
   int feasibility_iterations = 0;    // SCA iterations of the feasibility phase (0: start feasible)
   int subproblem_failures = 0;       // sub-problems not solved to optimality (w_k kept)
-  std::string status;                // "converged", "max_iter" or "infeasible"
+  BeamformingStatus status = BeamformingStatus::max_iter;
   std::vector<std::int64_t> failing; // infeasible: terminals whose (18e) could not be met
   std::vector<CMatrixRM> iterates;   // start and every iterate, when record_iterates
 };
 
-// Objective (39): sum over offloading terminals of Z_k / R_{l(k)k} [s].  w (K,N).
+// Every entry point below checks `in` (dims >= 1, noise_power > 0, sensing_sinr >= 0,
+// bandwidth_hz > 0, serving in [-1, L), group in [0, L), power_budget > 0) and its own
+// arguments, and throws std::invalid_argument whose message starts with the parameter's name.
+
+// Objective (39): sum over offloading terminals of Z_k / R_{l(k)k} [s].  w (K,N) finite.
 double upload_latency(const BeamformingInput& in, const cdouble* w);
 
 // Per-terminal sub-problem (56) in real variables y = [Re w_k; Im w_k] / sqrt(P-bar_k), built
@@ -56,17 +64,10 @@ double upload_latency(const BeamformingInput& in, const cdouble* w);
 // nonzero HI[j,k], then the linearised sensing constraint (55).
 QcqpProblem beamforming_subproblem(const BeamformingInput& in, const cdouble* w, std::ptrdiff_t k);
 
-// One Jacobi iteration of Algorithm 2 from w (K,N) into w_next (K,N); returns the number of
-// sub-problems that did not end "optimal" (their w_k is kept, which stays feasible).
-int beamforming_step(const BeamformingInput& in, const cdouble* w, int workers,
-                     const QcqpSettings& qcqp, cdouble* w_next);
-
-// The whole Algorithm 2 from w0 (K,N); w0 must satisfy the power budgets.  When w0 violates
+// The whole Algorithm 2 from w0 (K,N); w0 must be finite and satisfy the power budgets;
+// settings: max_iter >= 0, tol >= 0, workers >= 1.  When w0 violates
 // (18e) a feasibility phase (SCA on the smallest normalised sensing margin) runs first.
 BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble* w0,
                                        const BeamformingSettings& settings);
-
-// Echo SINR (8) of every terminal for beams w (K,N) -> gamma (K,).
-void echo_sinr_of(const BeamformingInput& in, const cdouble* w, double* gamma);
 
 }  // namespace pyiscc

@@ -47,7 +47,7 @@ void uplink_sinr(const cdouble* g, const Dims& d, double noise_power, double* si
 
 void uplink_sinr_receivers(const cdouble* g, const Dims& d, double noise_power,
                            const std::int64_t* serving, double* sinr, cdouble* u) {
-  require(noise_power > 0.0, "noise_power must be > 0");
+  require(noise_power > 0.0, "noise_power: must be > 0");
   if (serving) {
     for (std::ptrdiff_t k = 0; k < d.K; ++k)
       require(serving[k] >= -1 && serving[k] < d.L, "serving: BS index out of range");
@@ -74,7 +74,7 @@ void uplink_sinr_receivers(const cdouble* g, const Dims& d, double noise_power,
 
 void mmse_receivers(const cdouble* g, const Dims& d, double noise_power, const std::int64_t* serving,
                     cdouble* u, double* mse) {
-  require(noise_power > 0.0, "noise_power must be > 0");
+  require(noise_power > 0.0, "noise_power: must be > 0");
   for (std::ptrdiff_t k = 0; k < d.K; ++k)
     require(serving[k] >= -1 && serving[k] < d.L, "serving: BS index out of range");
   std::fill(u, u + d.K * d.M, cdouble(0.0));
@@ -113,6 +113,7 @@ void interference_matrix(const cdouble* HI, const cdouble* w, const Dims& d, dou
 
 void echo_sinr(const cdouble* steering, const cdouble* w, const double* echo_gain,
                const double* interference, const Dims& d, double noise_power, double* gamma) {
+  require(noise_power > 0.0, "noise_power: must be > 0");
   for (std::ptrdiff_t k = 0; k < d.K; ++k) {
     ConstCVecMap ak(steering + k * d.N, d.N);
     ConstCVecMap wk(w + k * d.N, d.N);

@@ -1,5 +1,6 @@
 // Channel algebra of the system model (DESIGN.md section 1): uplink and echo quantities.
-// Arrays are C-contiguous (row-major) buffers with the shapes of DESIGN.md section 1.
+// Arrays are C-contiguous (row-major) buffers with the shapes of DESIGN.md section 1.  A kernel
+// with a noise_power or serving argument checks it (std::invalid_argument naming it).
 #pragma once
 
 #include "common.hpp"

@@ -31,6 +31,18 @@ void check_finite(const cdouble* x, std::ptrdiff_t count, const char* name) {
             std::string(name) + ": contains NaN or inf");
 }
 
+void beam_latencies(const NetworkView& net, const cdouble* w, double* t_local, double* t_mec,
+                    double* t_cloud) {
+  const Dims& d = net.dims;
+  check_finite(w, d.K * d.N, "w");
+  std::vector<cdouble> g(static_cast<std::size_t>(d.L * d.K * d.M));
+  std::vector<double> rate(static_cast<std::size_t>(d.L * d.K));
+  effective_channels(net.H, w, d, g.data());
+  uplink_sinr(g.data(), d, net.noise_power, rate.data());
+  rates_from_sinr(rate.data(), d.L * d.K, net.bandwidth_hz, rate.data());  // in place
+  mode_latencies(rate.data(), net.task_bits, net.cpu_local_hz, d, net.task, t_local, t_mec, t_cloud);
+}
+
 void evaluate(const NetworkView& net, const cdouble* w, const double* a, const double* b,
               const EvaluationBuffers& out) {
   const Dims& d = net.dims;

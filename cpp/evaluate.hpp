@@ -39,6 +39,12 @@ void check_decisions(const double* a, const double* b, const Dims& d);
 // Throws std::invalid_argument naming `name` if any entry is NaN or infinite.
 void check_finite(const cdouble* x, std::ptrdiff_t count, const char* name);
 
+// Latency of each execution mode for beams w (K,N) (finite), from the uplink rates alone (no
+// echo terms): eqs. (2)-(4), (3), then (10), (12), (15) -> t_local (K,), t_mec, t_cloud (L,K) [s].
+// The offloading costs of Algorithm 1.
+void beam_latencies(const NetworkView& net, const cdouble* w, double* t_local, double* t_mec,
+                    double* t_cloud);
+
 // Validates w, a, b, then fills `out`.
 void evaluate(const NetworkView& net, const cdouble* w, const double* a, const double* b,
               const EvaluationBuffers& out);

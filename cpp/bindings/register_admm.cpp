@@ -1,10 +1,9 @@
 // Bindings of Algorithm 1 (cpp/admm.hpp): the whole ADMM + binary recovery, and its two step
-// kernels for the tests and the OSQP cross-check.
+// kernels for the tests and the OSQP cross-check.  Each converts its arguments and calls one
+// C++ function, which checks them.
 #include <pybind11/pytypes.h>
 
-#include <cmath>
 #include <cstring>
-#include <string>
 
 #include "admm.hpp"
 #include "arrays.hpp"
@@ -20,8 +19,51 @@ py::array_t<T> to_array(const std::vector<T>& v, std::initializer_list<py::ssize
   return out;
 }
 
+template <class T>
+py::array_t<T> to_array(const std::vector<T>& v) {
+  return to_array(v, {static_cast<py::ssize_t>(v.size())});
+}
+
 std::vector<std::uint8_t> mask_of(const carray<bool>& m) {
   return std::vector<std::uint8_t>(m.data(), m.data() + m.size());
+}
+
+// A Python callable local_step(l, t, lo, hi, capacity) -> x (2K,) as the kernel's LocalStepFn.
+// It holds a borrowed handle only (no refcounting while the GIL is released): the callable must
+// outlive the solve.  Each call re-acquires the GIL.
+LocalStepFn python_local_step(const py::handle fn) {
+  return [fn](std::ptrdiff_t l, std::ptrdiff_t n_terminals, const double* t, const double* lo,
+              const double* hi, double capacity, double* x) {
+    py::gil_scoped_acquire acquire;
+    const py::ssize_t n = 2 * n_terminals;
+    auto copy = [n](const double* p) {
+      auto arr = empty<double>({n});
+      std::memcpy(arr.mutable_data(), p, static_cast<std::size_t>(n) * sizeof(double));
+      return arr;
+    };
+    py::object res = fn(l, copy(t), copy(lo), copy(hi), capacity);
+    auto xs = checked<double>(res, "local_step result", {n});
+    std::memcpy(x, xs.data(), static_cast<std::size_t>(n) * sizeof(double));
+  };
+}
+
+py::dict to_dict(const OffloadingOutput& out, py::ssize_t L, py::ssize_t K) {
+  py::dict d;
+  d["a"] = to_array(out.a, {L, K});
+  d["b"] = to_array(out.b, {L, K});
+  d["relaxed_a"] = to_array(out.relaxed_a, {L, K});
+  d["relaxed_b"] = to_array(out.relaxed_b, {L, K});
+  d["objective"] = out.objective;
+  d["relaxed_objective"] = out.relaxed_objective;
+  d["iterations"] = out.iterations;
+  d["recovery_iterations"] = out.recovery_iterations;
+  d["history_objective"] = to_array(out.history.objective);
+  d["history_primal"] = to_array(out.history.primal);
+  d["history_dual"] = to_array(out.history.dual);
+  d["history_rho"] = to_array(out.history.rho);
+  d["status"] = status_name(out.status);
+  d["unplaced"] = to_array(out.unplaced);
+  return d;
 }
 
 }  // namespace
@@ -35,21 +77,14 @@ void register_admm(py::module_& m) {
         const py::ssize_t n = t.shape(0);
         auto lo = checked<double>(lo_obj, "lo", {n});
         auto hi = checked<double>(hi_obj, "hi", {n});
-        if (n_knapsack < 0) n_knapsack = n;
-        if (n_knapsack > n) throw py::value_error("n_knapsack: must be <= len(t)");
-        if (!(capacity >= 0.0) || !std::isfinite(capacity))
-          throw py::value_error("capacity: must be finite and >= 0");
-        if (std::isnan(guess)) throw py::value_error("guess: must not be NaN");
-        if (newton_passes < 0) throw py::value_error("newton_passes: must be >= 0");
-        for (py::ssize_t i = 0; i < n; ++i)
-          if (!(lo.data()[i] <= hi.data()[i])) throw py::value_error("lo, hi: need lo <= hi");
         auto x = empty<double>({n});
         double mu;
         {
           py::gil_scoped_release release;  // safe: plain buffers, no Python objects touched
           std::vector<std::pair<double, std::ptrdiff_t>> events;
-          mu = box_knapsack_projection(n, n_knapsack, t.data(), lo.data(), hi.data(), capacity,
-                                       x.mutable_data(), events, guess, newton_passes);
+          mu = box_knapsack_projection(n, n_knapsack < 0 ? n : n_knapsack, t.data(), lo.data(),
+                                       hi.data(), capacity, x.mutable_data(), events, guess,
+                                       newton_passes);
         }
         return py::make_tuple(x, mu);
       },
@@ -94,57 +129,17 @@ void register_admm(py::module_& m) {
         auto tl = checked<double>(tl_obj, "t_local", {K});
         auto cap = checked<double>(cap_obj, "capacity", {L});
         auto smin = checked<double>(smin_obj, "min_offload", {K});
-        OffloadingInput in{L, K, tl.data(), cm.data(), cc.data(), cap.data(), smin.data()};
-        AdmmSettings settings;
-        settings.rho = rho;
-        settings.max_iter = max_iter;
-        settings.tol = tol;
-        settings.workers = workers;
-        settings.adapt_rho = adapt_rho;
-        settings.adapt_every = adapt_every;
-        settings.adapt_until = adapt_until;
-        settings.alpha = alpha;
-        settings.recovery_iter = recovery_iter;
-        // The callback holds only a borrowed handle (no refcounting while the GIL is released);
-        // local_step outlives the call.
-        const py::handle fn = local_step;
-        LocalStepFn custom = [fn](std::ptrdiff_t l, std::ptrdiff_t n_terminals, const double* t,
-                                  const double* lo, const double* hi, double capacity, double* x) {
-          py::gil_scoped_acquire acquire;
-          const py::ssize_t n = 2 * n_terminals;
-          auto copy = [n](const double* p) {
-            auto arr = empty<double>({n});
-            std::memcpy(arr.mutable_data(), p, static_cast<std::size_t>(n) * sizeof(double));
-            return arr;
-          };
-          py::object res = fn(l, copy(t), copy(lo), copy(hi), capacity);
-          auto xs = checked<double>(res, "local_step result", {n});
-          std::memcpy(x, xs.data(), static_cast<std::size_t>(n) * sizeof(double));
-        };
+        const OffloadingInput in{L, K, tl.data(), cm.data(), cc.data(), cap.data(), smin.data()};
+        const AdmmSettings settings{rho, max_iter, tol, workers, adapt_rho, adapt_every,
+                                    adapt_until, alpha, recovery_iter};
+        const LocalStepFn custom = python_local_step(local_step);
         OffloadingOutput out;
         {
           // Safe: the kernel reads the arrays above; a Python local_step re-acquires the GIL.
           py::gil_scoped_release release;
           out = solve_offloading(in, settings, local_step.is_none() ? nullptr : &custom);
         }
-        const py::ssize_t I = static_cast<py::ssize_t>(out.history_objective.size());
-        py::dict d;
-        d["a"] = to_array(out.a, {L, K});
-        d["b"] = to_array(out.b, {L, K});
-        d["relaxed_a"] = to_array(out.relaxed_a, {L, K});
-        d["relaxed_b"] = to_array(out.relaxed_b, {L, K});
-        d["objective"] = out.objective;
-        d["relaxed_objective"] = out.relaxed_objective;
-        d["iterations"] = out.iterations;
-        d["recovery_iterations"] = out.recovery_iterations;
-        d["history_objective"] = to_array(out.history_objective, {I});
-        d["history_primal"] = to_array(out.history_primal, {I});
-        d["history_dual"] = to_array(out.history_dual, {I});
-        d["history_rho"] = to_array(out.history_rho, {I});
-        static const char* names[] = {"optimal", "max_iter", "infeasible"};
-        d["status"] = names[static_cast<int>(out.status)];
-        d["unplaced"] = to_array(out.unplaced, {static_cast<py::ssize_t>(out.unplaced.size())});
-        return d;
+        return to_dict(out, L, K);
       },
       py::arg("t_local"), py::arg("cost_mec"), py::arg("cost_cloud"), py::arg("capacity"),
       py::arg("min_offload"), py::arg("rho"), py::arg("max_iter"), py::arg("tol"),

@@ -1,4 +1,5 @@
-// Binding of Algorithm 2 (cpp/beamforming.hpp).
+// Binding of Algorithm 2 (cpp/beamforming.hpp): converts the arrays (shapes checked here) and
+// calls the kernels, which check the values.
 #include "arrays.hpp"
 #include "beamforming.hpp"
 
@@ -17,7 +18,6 @@ class BeamformingCore {
                   double bandwidth_hz)
       : H_(checked<cdouble>(H, "H", {-1, -1, -1, -1})) {
     const Dims d{H_.shape(0), H_.shape(1), H_.shape(2), H_.shape(3)};
-    require(d.L >= 1 && d.K >= 1 && d.N >= 1 && d.M >= 1, "H: every dimension must be >= 1");
     HI_ = checked<cdouble>(HI, "HI", {d.K, d.K, d.N, d.N});
     steering_ = checked<cdouble>(steering, "steering", {d.K, d.N});
     echo_gain_ = checked<double>(echo_gain, "echo_gain", {d.K});
@@ -25,14 +25,6 @@ class BeamformingCore {
     power_ = checked<double>(power_budget, "power_budget", {d.K});
     serving_ = checked<std::int64_t>(serving, "serving", {d.K});
     group_ = checked<std::int64_t>(group, "group", {d.K});
-    require(noise_power > 0.0, "noise_power must be > 0");
-    require(sensing_sinr >= 0.0, "sensing_sinr must be >= 0");
-    require(bandwidth_hz > 0.0, "bandwidth_hz must be > 0");
-    for (py::ssize_t k = 0; k < d.K; ++k) {
-      require(serving_.data()[k] >= -1 && serving_.data()[k] < d.L, "serving: BS index out of range");
-      require(group_.data()[k] >= 0 && group_.data()[k] < d.L, "group: BS index out of range");
-      require(power_.data()[k] > 0.0, "power_budget: must be > 0 everywhere");
-    }
     in_ = BeamformingInput{d, H_.data(), HI_.data(), steering_.data(), echo_gain_.data(),
                            task_bits_.data(), power_.data(), serving_.data(), group_.data(),
                            noise_power, sensing_sinr, bandwidth_hz};
@@ -41,9 +33,6 @@ class BeamformingCore {
   py::dict optimize(const py::object& w0_obj, int max_iter, double tol, int workers,
                     bool record_iterates) const {
     const Dims& d = in_.dims;
-    require(max_iter >= 0, "max_iter must be >= 0");
-    require(tol >= 0.0, "tol must be >= 0");
-    require(workers >= 1, "workers must be >= 1");
     auto w0 = checked<cdouble>(w0_obj, "w0", {d.K, d.N});
     BeamformingSettings settings;
     settings.max_iter = max_iter;
@@ -65,7 +54,7 @@ class BeamformingCore {
     out["iterations"] = res.iterations;
     out["feasibility_iterations"] = res.feasibility_iterations;
     out["subproblem_failures"] = res.subproblem_failures;
-    out["status"] = res.status;
+    out["status"] = status_name(res.status);
     auto iterates = empty<cdouble>({static_cast<py::ssize_t>(res.iterates.size()), d.K, d.N});
     for (std::size_t t = 0; t < res.iterates.size(); ++t)
       std::copy(res.iterates[t].data(), res.iterates[t].data() + d.K * d.N,

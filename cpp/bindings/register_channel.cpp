@@ -1,10 +1,10 @@
-// Bindings of the channel-algebra and latency kernels (cpp/channel.hpp, cpp/latency.hpp).
+// Bindings of the channel-algebra and latency kernels (cpp/channel.hpp, cpp/latency.hpp,
+// cpp/evaluate.hpp): each converts its arguments (shapes checked here) and calls one kernel,
+// which checks the values.
 #include "arrays.hpp"
 #include "channel.hpp"
 #include "evaluate.hpp"
 #include "latency.hpp"
-
-#include <vector>
 
 namespace pyiscc::bind {
 
@@ -171,14 +171,7 @@ void register_channel(py::module_& m) {
             auto tl = empty<double>({d.K}), tm = empty<double>({d.L, d.K}), tc = empty<double>({d.L, d.K});
             {
               py::gil_scoped_release release;  // safe: plain buffers, no Python objects touched
-              check_finite(w.data(), d.K * d.N, "w");
-              std::vector<cdouble> g(static_cast<std::size_t>(d.L * d.K * d.M));
-              std::vector<double> rate(static_cast<std::size_t>(d.L * d.K));
-              effective_channels(v.H, w.data(), d, g.data());
-              uplink_sinr(g.data(), d, v.noise_power, rate.data());
-              rates_from_sinr(rate.data(), d.L * d.K, v.bandwidth_hz, rate.data());
-              mode_latencies(rate.data(), v.task_bits, v.cpu_local_hz, d, v.task, tl.mutable_data(),
-                             tm.mutable_data(), tc.mutable_data());
+              beam_latencies(v, w.data(), tl.mutable_data(), tm.mutable_data(), tc.mutable_data());
             }
             return py::make_tuple(tl, tm, tc);
           },
