@@ -282,11 +282,11 @@ def _warm_blocks(network: Network, previous: Solution, cloud: bool,
                  offload: Callable[[NDArray[np.complex128]], OffloadingResult],
                  beamform: Callable[..., object]) -> tuple[Callable, Callable] | None:
     """The BCD's two blocks with the first round seeded by ``previous``: its decisions in place
-    of the first Algorithm-1 call, and its beams (scaled into the power budgets of those
-    decisions on this network) as Algorithm 2's start; Algorithm 2's feasibility phase handles
-    a start that misses the new sensing thresholds.  None when the decisions do not fit this
-    network's scheme (cloud decisions for ET-ISCC, an MEC server over capacity (18c), a local
-    terminal whose CPU alone exceeds its power budget)."""
+    of the first Algorithm-1 call, and its beams (each scaled to the power budget of its mode on
+    this network, :func:`_at_budget`) as Algorithm 2's start; Algorithm 2's feasibility phase
+    handles a start that misses the new sensing thresholds.  None when the decisions do not fit
+    this network's scheme (cloud decisions for ET-ISCC, an MEC server over capacity (18c), a
+    local terminal whose CPU alone exceeds its power budget)."""
     a, b = previous.a, previous.b
     sc = network.scenario
     if (not cloud and b.any()) or (sc.cpu_mec_hz * a.sum(axis=1)
