@@ -12,8 +12,9 @@ what the marker says); legends sit outside the data (below or to the right of th
 Each drawn category is one artist whose ``gid`` names it (``"bs"``, ``"terminal"``,
 ``"terminal-local"``, ``"terminal-mec"``, ``"terminal-cloud"``, ``"target"``,
 ``"target-direction"``, ``"link-mec"``, ``"link-cloud"``, ``"sensing-violated"``,
-``"margin-<mode>"``, ``"threshold"``, ``"bcd"``, ``"alg1-round-<r>"``, ``"alg2-round-<r>"``),
-so scripts and tests can find them with ``[a for a in ax.get_children() if a.get_gid() == gid]``.
+``"margin-top-<mode>"``, ``"threshold"``, ``"bcd"``, ``"alg1-round-<r>"``, ``"alg2-round-<r>"``;
+the bars' rectangles all carry ``"margin-<mode>"``), so scripts and tests can find them with
+``[a for a in ax.get_children() if a.get_gid() == gid]``.
 
 Drawing convention: the model fixes no orientation of a terminal's array, so a target is drawn at
 its distance d_k in the direction theta_k measured from the x axis.
@@ -95,7 +96,8 @@ def _draw_base(ax: Axes, network: Network) -> NDArray[np.float64]:
     ax.plot(targets[:, 0], targets[:, 1], linestyle="none", marker="x", markersize=5,
             color="0.35", gid="target", label="target")
     ax.plot(bs[:, 0], bs[:, 1], linestyle="none", marker="^", markersize=13, markerfacecolor="0.85",
-            markeredgecolor="black", markeredgewidth=1.3, gid="bs", label="BS with MEC server")
+            markeredgecolor="black", markeredgewidth=1.3, gid="bs", label="BS with MEC server",
+            zorder=4)  # above the links that end there
     for l, (x, y) in enumerate(bs):
         ax.annotate(f"BS {l}", (x, y), xytext=(0, -11), textcoords="offset points", ha="center",
                     va="top", fontsize=8,
@@ -184,6 +186,11 @@ def _draw_margins(ax: Axes, solution: Solution) -> None:
         st = MODE_STYLES[m]
         ax.bar(k[idx], shown[idx], width=0.8, color=st["face"], edgecolor="black", linewidth=0.6,
                hatch=st["hatch"], gid=f"margin-{m}", label=f"margin bar: {_LABELS[m]}")
+        # the mode's marker on top of each bar: a margin of 0 dB (sensing constraint active) has
+        # no visible bar
+        ax.plot(k[idx], shown[idx], linestyle="none", marker=st["marker"], markersize=4.5,
+                markerfacecolor=st["face"], markeredgecolor="black", gid=f"margin-top-{m}",
+                zorder=3)
     gamma = solution.network.scenario.sensing_sinr_db
     ax.axhline(0.0, color="black", linewidth=1.0, linestyle="--", gid="threshold",
                label=f"threshold $\\Gamma_r$ = {gamma:g} dB")

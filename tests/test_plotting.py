@@ -129,6 +129,8 @@ def test_solution_plot_links_and_markers_per_mode(mixed_solution):
     heights = {int(round(p.get_x() + p.get_width() / 2)): p.get_height()
                for b in bars.values() for p in b}
     np.testing.assert_allclose([heights[k] for k in range(len(margin))], margin)
+    for m, n in counts.items():  # the mode's marker on every bar, also on a 0 dB margin
+        assert n_points(ax_margin, f"margin-top-{m}") == n
     assert len(by_gid(ax_margin, "threshold")) == 1
     assert len(fig.legends) == 1 and legend_outside(fig, fig.legends[0], [ax_map, ax_margin])
 
