@@ -187,6 +187,14 @@ class Network:
         return (f"Network(L={self.n_bs}, K={self.n_terminals}, M={self.bs_antennas}, "
                 f"N={self.terminal_antennas})")
 
+    def plot(self, ax=None):
+        """Map of the drop (BSs, terminals, targets and their directions): see
+        :func:`pyiscc.plotting.plot_network` (matplotlib is imported there, on first use).
+        Returns the matplotlib Axes."""
+        from .plotting import plot_network
+
+        return plot_network(self, ax)
+
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_arrays(cls, scenario: Scenario, H: ArrayLike, HI: ArrayLike, target_angle: ArrayLike,

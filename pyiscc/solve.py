@@ -21,7 +21,7 @@ from .joint import optimize_beamforming_centralized
 from .metrics import Evaluation, Violation, evaluate
 from .network import Network
 from ._validate import integer, options, real
-from .offloading import OffloadingResult, optimal_offloading, optimize_offloading
+from .offloading import AdmmHistory, OffloadingResult, optimal_offloading, optimize_offloading
 from .offloading import _check_settings as check_offloading_settings
 
 __all__ = ["SCHEMES", "Solution", "solve"]
@@ -62,6 +62,8 @@ class Solution:
         BCD rounds that ran both blocks (0 for the fixed-beam baselines).
     runtime_s : float
         Wall time of the solve [s].
+    network : Network or None
+        The drop that was solved (for :meth:`plot`, :meth:`to_frame` and warm starts).
     """
 
     scheme: str
@@ -73,6 +75,7 @@ class Solution:
     history: dict = field(repr=False)
     outer_iterations: int
     runtime_s: float
+    network: Network | None = field(default=None, repr=False)
 
     # ---- the Evaluation fields, flat on the Solution
     @property
@@ -147,6 +150,36 @@ class Solution:
         lines += [f"    {v}" for v in self.violations]
         return "\n".join(lines)
 
+    # ---- pictures and tables (pyiscc/plotting.py, pyiscc/tables.py; matplotlib and pandas are
+    # imported there, on first use)
+    def plot(self, ax=None):
+        """Map (modes, links to the serving BSs, targets) and echo-SINR margins: see
+        :func:`pyiscc.plotting.plot_solution`.  Returns the matplotlib Figure."""
+        from .plotting import plot_solution
+
+        return plot_solution(self, ax)
+
+    def plot_history(self, ax=None):
+        """The BCD's and the blocks' iterations: see :func:`pyiscc.plotting.plot_history`.
+        Returns the matplotlib Figure."""
+        from .plotting import plot_history
+
+        return plot_history(self, ax)
+
+    def to_frame(self):
+        """One row per terminal (mode, BS, latency, power, energy, echo SINR, margin): see
+        :func:`pyiscc.tables.solution_frame`.  Returns a pandas DataFrame."""
+        from .tables import solution_frame
+
+        return solution_frame(self)
+
+    def to_dict(self) -> dict:
+        """JSON-serialisable summary, terminals, decisions and beams: see
+        :func:`pyiscc.tables.solution_dict`."""
+        from .tables import solution_dict
+
+        return solution_dict(self)
+
     def __repr__(self) -> str:
         return (f"Solution(scheme={self.scheme!r}, status={self.status!r}, feasible={self.feasible}, "
                 f"mean_latency={self.mean_latency:.6g} s, outer_iterations={self.outer_iterations}, "
@@ -161,7 +194,8 @@ def _finish(network: Network, scheme: str, w, a, b, status: str, history: dict,
     ev = evaluate(network, w, a, b)
     for x in (w, a, b):
         x.flags.writeable = False
-    return Solution(scheme, w, a, b, ev, status, history, outer, time.perf_counter() - start)
+    return Solution(scheme, w, a, b, ev, status, history, outer, time.perf_counter() - start,
+                    network)
 
 
 def _fixed_beams(network: Network, scheme: str, w: NDArray[np.complex128], start: float,
@@ -234,9 +268,64 @@ def _bcd(network: Network, scheme: str, offload: Callable[[NDArray[np.complex128
     return _finish(network, scheme, w, a, b, status, history, len(totals), start)
 
 
+def _at_budget(network: Network, w: NDArray[np.complex128], a: NDArray, b: NDArray
+               ) -> NDArray[np.complex128]:
+    """Every beam scaled to exactly the power budget P-bar_k of its mode, as the cold (MRS) start
+    is: Algorithm 2's caps (58) only shrink, so a warm start below the budget could never win
+    the power back (a zero beam takes the MRS beam's direction)."""
+    pbar = power_budget(network, serving_bs(a, b))
+    norm2 = np.einsum("kn,kn->k", w.conj(), w).real
+    w = np.where((norm2 > 0)[:, None], w, max_sensing_beams(network))
+    norm2 = np.einsum("kn,kn->k", w.conj(), w).real
+    return w * np.sqrt(pbar / norm2)[:, None]
+
+
+def _warm_blocks(network: Network, previous: Solution, cloud: bool,
+                 offload: Callable[[NDArray[np.complex128]], OffloadingResult],
+                 beamform: Callable[..., object]) -> tuple[Callable, Callable] | None:
+    """The BCD's two blocks with the first round seeded by ``previous``: its decisions in place
+    of the first Algorithm-1 call, and its beams (each scaled to the power budget of its mode on
+    this network, :func:`_at_budget`) as Algorithm 2's start; Algorithm 2's feasibility phase
+    handles a start that misses the new sensing thresholds.  None when the decisions do not fit
+    this network's scheme (cloud decisions for ET-ISCC, an MEC server over capacity (18c), a
+    local terminal whose CPU alone exceeds its power budget)."""
+    a, b = previous.a, previous.b
+    sc = network.scenario
+    if (not cloud and b.any()) or (sc.cpu_mec_hz * a.sum(axis=1)
+                                   > sc.mec_capacity_hz * (1.0 + 1e-12)).any():
+        return None
+    if (power_budget(network, serving_bs(a, b)) <= 0).any():
+        return None
+    w0 = _at_budget(network, previous.w, a, b)
+    total = evaluate(network, w0, a, b).total_latency
+    seeded = OffloadingResult(a, b, a.astype(float), b.astype(float), total, total, 0, 0,
+                              AdmmHistory.empty(), "optimal", (), "warm_start")
+    first = {"offload": True, "beamform": True}
+
+    def offload_first(w: NDArray[np.complex128]) -> OffloadingResult:
+        if first.pop("offload", False):
+            return seeded
+        return offload(w)
+
+    def beamform_first(a_: NDArray, b_: NDArray, w_: NDArray[np.complex128]) -> object:
+        return beamform(a_, b_, w0 if first.pop("beamform", False) else w_)
+
+    return offload_first, beamform_first
+
+
+def _check_warm_start(network: Network, warm_start: object) -> None:
+    if not isinstance(warm_start, Solution):
+        raise ValueError(f"warm_start must be a Solution, got {type(warm_start).__name__}")
+    L, K, N = network.n_bs, network.n_terminals, network.terminal_antennas
+    if warm_start.w.shape != (K, N) or warm_start.a.shape != (L, K):
+        raise ValueError(f"warm_start: its beams {warm_start.w.shape} and decisions "
+                         f"{warm_start.a.shape} do not fit this network (K, N) = {(K, N)}, "
+                         f"(L, K) = {(L, K)}")
+
+
 def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, tol: float = 1e-3,
           workers: int = 1, offloading: dict | None = None,
-          beamforming: dict | None = None) -> Solution:
+          beamforming: dict | None = None, warm_start: Solution | None = None) -> Solution:
     """Jointly optimise offloading and ISAC beamforming with one of the paper's schemes.
 
     Parameters
@@ -262,6 +351,13 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
     beamforming : dict, optional
         Extra keyword arguments of :func:`pyiscc.optimize_beamforming` (``max_iter``, ``tol``;
         also used by the centralised beamforming of ``ccet-iscc``).
+    warm_start : Solution, optional
+        A previous solution on a network of the same sizes (the last time slot of a
+        simulation): the BCD starts from its decisions and beams instead of the max-sensing
+        start (see :func:`_warm_blocks`).  When that start ends infeasible, the cold start runs
+        instead.  ``history["warm_start"]`` says what happened: ``"used"``, ``"fell_back"``
+        (cold start after all) or ``"not_applicable"`` (``local``, ``dcet-mrt``, ``dcet-mrs``
+        have no BCD to start).
 
     Returns
     -------
@@ -290,6 +386,14 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
     except ValueError as exc:
         raise ValueError(f"beamforming: {exc}") from None
 
+    if warm_start is not None:
+        _check_warm_start(network, warm_start)
+        if scheme in ("local", "dcet-mrs", "dcet-mrt"):
+            sol = solve(network, scheme, max_outer=max_outer, tol=tol, workers=workers,
+                        offloading=offloading, beamforming=beamforming)
+            sol.history["warm_start"] = "not_applicable"
+            return sol
+
     if scheme == "local":
         L, K = network.n_bs, network.n_terminals
         zeros = np.zeros((L, K), dtype=np.int64)
@@ -301,13 +405,23 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
     if scheme == "dcet-mrt":
         return _fixed_beams(network, scheme, max_ratio_beams(network), start, workers, off_kw)
     if scheme == "ccet-iscc":
-        return _bcd(network, scheme, lambda w: optimal_offloading(network, w),
-                    lambda a, b, w0: optimize_beamforming_centralized(network, a, b, w0=w0,
-                                                                      **bf_kw),
-                    max_outer, tol, start)
-    cloud = scheme == "dcet-iscc"
-    return _bcd(network, scheme, lambda w: optimize_offloading(network, w, cloud=cloud,
-                                                               workers=workers, **off_kw),
-                lambda a, b, w0: optimize_beamforming(network, a, b, w0=w0, workers=workers,
-                                                      **bf_kw),
-                max_outer, tol, start)
+        offload = lambda w: optimal_offloading(network, w)  # noqa: E731
+        beamform = lambda a, b, w0: optimize_beamforming_centralized(  # noqa: E731
+            network, a, b, w0=w0, **bf_kw)
+    else:
+        cloud = scheme == "dcet-iscc"
+        offload = lambda w: optimize_offloading(network, w, cloud=cloud,  # noqa: E731
+                                                workers=workers, **off_kw)
+        beamform = lambda a, b, w0: optimize_beamforming(network, a, b, w0=w0,  # noqa: E731
+                                                         workers=workers, **bf_kw)
+    if warm_start is not None:
+        blocks = _warm_blocks(network, warm_start, scheme != "et-iscc", offload, beamform)
+        if blocks is not None:
+            sol = _bcd(network, scheme, *blocks, max_outer, tol, start)
+            if sol.status != "infeasible":
+                sol.history["warm_start"] = "used"
+                return sol
+        sol = _bcd(network, scheme, offload, beamform, max_outer, tol, start)
+        sol.history["warm_start"] = "fell_back"
+        return sol
+    return _bcd(network, scheme, offload, beamform, max_outer, tol, start)

@@ -1,0 +1,139 @@
+"""solve(..., warm_start=previous): the BCD started from a previous solution's decisions and
+beams, the cold start as the fallback, and what history["warm_start"] reports."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import pyiscc as pi
+from pyiscc.beamforming import power_budget, serving_bs
+
+SMALL = pi.Scenario(n_terminals=4, n_bs=2, bs_antennas=8, terminal_antennas=4)
+
+
+def moved(network: pi.Network, rho: float, seed: int) -> pi.Network:
+    """The next slot of ``network``: Gauss-Markov fading with correlation ``rho``."""
+    rng = np.random.default_rng(seed)
+
+    def step(x):
+        n = (rng.standard_normal(x.shape) + 1j * rng.standard_normal(x.shape)) / np.sqrt(2.0)
+        scale = np.sqrt(np.mean(np.abs(x) ** 2, axis=(-2, -1), keepdims=True))
+        return rho * x + np.sqrt(1.0 - rho ** 2) * scale * n
+
+    return pi.Network.from_arrays(network.scenario, step(network.H), step(network.HI),
+                                  network.target_angle, network.target_distance, network.rcs,
+                                  bs_positions=network.bs_positions,
+                                  terminal_positions=network.terminal_positions)
+
+
+@pytest.fixture(scope="module")
+def slots():
+    first = pi.draw_network(SMALL, seed=8)
+    return first, moved(first, 0.99, 1)
+
+
+@pytest.mark.parametrize("scheme", ["dcet-iscc", "et-iscc"])
+def test_warm_start_is_used_and_feasible(slots, scheme):
+    first, second = slots
+    previous = pi.solve(first, scheme)
+    sol = pi.solve(second, scheme, warm_start=previous)
+    assert sol.history["warm_start"] == "used"
+    assert sol.feasible and sol.status in ("converged", "max_iter")
+    assert pi.evaluate(second, sol.w, sol.a, sol.b).feasible
+    # the first round starts from the previous decisions: no ADMM iterations in it
+    assert len(sol.history["offloading"][0]) == 0
+    again = pi.solve(second, scheme, warm_start=previous)
+    np.testing.assert_array_equal(again.w, sol.w)  # deterministic
+
+
+def test_warm_start_on_the_same_network_does_not_lose(slots):
+    first, _ = slots
+    previous = pi.solve(first, "dcet-iscc")
+    sol = pi.solve(first, "dcet-iscc", warm_start=previous)
+    assert sol.history["warm_start"] == "used"
+    # Algorithm 2 is monotone from its start (the previous beams, rescaled to the full budget
+    # in previous's decisions, where the beams were already at most the budget)
+    assert sol.total_latency <= previous.total_latency * (1 + 1e-12)
+
+
+def test_warm_start_beams_are_scaled_to_the_new_budget(slots):
+    first, second = slots
+    previous = pi.solve(first, "dcet-iscc")
+    sol = pi.solve(second, "dcet-iscc", beamforming={"max_iter": 0}, warm_start=previous)
+    assert sol.history["warm_start"] == "used"
+    # the first round keeps previous's decisions; with no Algorithm-2 iteration (and a start that
+    # meets (18e): no feasibility phase) the beams are the start, each at its full budget
+    np.testing.assert_array_equal(sol.a, previous.a)
+    np.testing.assert_array_equal(sol.b, previous.b)
+    assert sol.history["beamforming"][0].size == 1
+    pbar = power_budget(second, serving_bs(previous.a, previous.b))
+    np.testing.assert_allclose(np.linalg.norm(sol.w, axis=1) ** 2, pbar, rtol=1e-12)
+    np.testing.assert_allclose(sol.w / np.linalg.norm(sol.w, axis=1, keepdims=True),
+                               previous.w / np.linalg.norm(previous.w, axis=1, keepdims=True),
+                               rtol=1e-12)
+
+
+def test_decisions_that_do_not_fit_fall_back_to_the_cold_start(slots):
+    first, second = slots
+    previous = pi.solve(first, "dcet-iscc")
+    # no MEC capacity: previous's MEC decisions overload every server it uses; and cloud
+    # decisions cannot seed ET-ISCC
+    small = second.scenario.replace(mec_capacity_hz=0.0)
+    tight = pi.Network.from_arrays(small, second.H, second.HI, second.target_angle,
+                                   second.target_distance, second.rcs)
+    assert previous.a.any()
+    sol = pi.solve(tight, "dcet-iscc", warm_start=previous)
+    assert sol.history["warm_start"] == "fell_back"
+    cold = pi.solve(tight, "dcet-iscc")
+    np.testing.assert_array_equal(sol.w, cold.w)
+    np.testing.assert_array_equal(sol.a, cold.a)
+    cloudy = type(previous)(previous.scheme, previous.w, np.zeros_like(previous.a),
+                            previous.a, previous.evaluation, previous.status, previous.history,
+                            previous.outer_iterations, previous.runtime_s, first)
+    et = pi.solve(second, "et-iscc", warm_start=cloudy)
+    assert et.history["warm_start"] == "fell_back"
+    assert not et.b.any()
+
+
+def test_an_infeasible_warm_run_falls_back(slots, monkeypatch):
+    first, second = slots
+    previous = pi.solve(first, "dcet-iscc")
+    calls = []
+    real = pi.solve.__globals__["optimize_beamforming"]
+
+    def failing_first(network, a, b, *, w0=None, **kw):
+        res = real(network, a, b, w0=w0, **kw)
+        calls.append(w0)
+        if len(calls) == 1:  # the warm start's Algorithm 2
+            return type(res)(res.w, res.objective, res.history, res.iterations, "infeasible",
+                             res.sensing_margin_db, res.power_slack_w, (0,),
+                             res.feasibility_iterations, res.subproblem_failures)
+        return res
+
+    monkeypatch.setitem(pi.solve.__globals__, "optimize_beamforming", failing_first)
+    sol = pi.solve(second, "dcet-iscc", warm_start=previous)
+    assert sol.history["warm_start"] == "fell_back"
+    monkeypatch.undo()
+    cold = pi.solve(second, "dcet-iscc")
+    np.testing.assert_array_equal(sol.w, cold.w)
+
+
+@pytest.mark.parametrize("scheme", ["local", "dcet-mrs", "dcet-mrt"])
+def test_schemes_without_a_bcd_ignore_the_warm_start(slots, scheme):
+    first, second = slots
+    previous = pi.solve(first, "dcet-iscc")
+    sol = pi.solve(second, scheme, warm_start=previous)
+    assert sol.history["warm_start"] == "not_applicable"
+    cold = pi.solve(second, scheme)
+    np.testing.assert_array_equal(sol.w, cold.w)
+    np.testing.assert_array_equal(sol.a, cold.a)
+
+
+def test_warm_start_is_checked(slots):
+    first, second = slots
+    with pytest.raises(ValueError, match="^warm_start must be a Solution"):
+        pi.solve(second, warm_start="previous")
+    other = pi.solve(pi.draw_network(SMALL.replace(n_terminals=3), seed=1), "local")
+    with pytest.raises(ValueError, match="^warm_start: its beams"):
+        pi.solve(second, warm_start=other)
