@@ -32,6 +32,11 @@ struct BeamformingSettings {
   int workers = 1;              // threads over the per-BS groups of sub-problems
   int feasibility_iter = 50;    // SCA iterations of the feasibility phase
   bool record_iterates = false; // keep every iterate (for Lemma 2 checks)
+  // Interference caps: false = the paper's update (58), Upsilon = the interference caused now;
+  // true = the slack rule (slack_caps in beamforming.cpp): each victim's echo-SINR slack is
+  // shared among its interferers, so beams can grow where sensing allows it.
+  bool slack_caps = false;
+  double slack_share = 0.5;     // share of each victim's slack handed to its interferers
   QcqpSettings qcqp;
 };
 
