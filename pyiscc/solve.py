@@ -55,9 +55,19 @@ class Solution:
         The BS a terminal offloads through, -1 for local execution.
     status : str
         ``"converged"`` (the BCD's relative decrease fell below ``tol``), ``"max_iter"`` (stopped
-        at ``max_outer``; the best feasible iterate is returned), ``"infeasible"`` (no point meets the constraints the
-        scheme enforces; ``feasible`` is then False) or ``"not_enforced"`` (a baseline that does
-        not enforce the sensing constraint: see ``feasible``).
+        at ``max_outer``; the best feasible iterate is returned), ``"infeasible"`` (no point
+        meets the constraints the scheme enforces; ``feasible`` is then False),
+        ``"no_feasible_point_found"`` (the enforcing schemes with the default
+        ``beamforming={"caps": "slack"}``: no start and no feasibility phase found a feasible
+        point, but none was proved not to exist; ``feasible`` is False) or ``"not_enforced"`` (a
+        baseline that does not enforce the sensing constraint: see ``feasible``).  With
+        ``"slack"``, ``"infeasible"`` comes with a proof: a terminal that misses (18e) even alone
+        at full power P_th with no interference, an infeasible linear relaxation of the sensing
+        constraints (:func:`pyiscc.beamforming.sensing_certificate`), or (ET-ISCC) more
+        terminals that cannot compute locally than MEC slots; the fixed-beam baselines report
+        ``"infeasible"`` when Algorithm 1 finds no decision meeting (18c)-(18d) for their beams.
+        With ``"caps": "paper"`` every failed feasibility phase is ``"infeasible"`` (the paper's
+        algorithm as recorded).
     history : dict of str to array
         ``"total_latency"`` per outer iteration [s], and the blocks' own histories
         (``"offloading"``, ``"beamforming"``: one entry per outer iteration).
@@ -188,7 +198,7 @@ def _within_budget(network: Network, w: NDArray[np.complex128], a: NDArray, b: N
     if not over.any():
         return w
     w = np.array(w)
-    w[over] *= np.sqrt(pbar[over] / norm2[over])[:, None]
+    w[over] *= np.sqrt(np.maximum(pbar[over], 0.0) / norm2[over])[:, None]
     return w
 
 
@@ -252,14 +262,16 @@ class _Fixed:
 
 def _constructed_decisions(network: Network, cloud: bool) -> tuple[NDArray, NDArray]:
     """Every terminal offloads through its strongest BS (largest ``||H[l,k]||_F``): to the MEC
-    server of the strongest BS with room, else to the cloud (``cloud``), else locally."""
+    server of the strongest BS with room, else to the cloud (``cloud``), else locally.  The
+    terminals that cannot compute locally (eta (f^L)^3 > P_th) are placed first."""
     sc = network.scenario
     L, K = network.n_bs, network.n_terminals
     slots = np.floor(np.broadcast_to(sc.mec_capacity_hz, (L,)) / sc.cpu_mec_hz + 1e-9).astype(int)
     gain = np.linalg.norm(network.H, axis=(2, 3))  # (L, K)
     a = np.zeros((L, K), dtype=np.int64)
     b = np.zeros((L, K), dtype=np.int64)
-    for k in np.argsort(-gain.max(axis=0), kind="stable"):
+    must = network.local_cpu_power_w > network.max_power_w
+    for k in np.lexsort((-gain.max(axis=0), ~must)):
         for l in np.argsort(-gain[:, k], kind="stable"):
             if slots[l] > 0:
                 slots[l] -= 1
@@ -346,8 +358,11 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
     offloading : dict, optional
         Extra keyword arguments of :func:`pyiscc.optimize_offloading` (e.g. ``{"rho": 0.5}``).
     beamforming : dict, optional
-        Extra keyword arguments of :func:`pyiscc.optimize_beamforming` (``max_iter``, ``tol``;
-        also used by the centralised beamforming of ``ccet-iscc``).
+        Extra keyword arguments of :func:`pyiscc.optimize_beamforming` (``max_iter``, ``tol``,
+        ``caps``; also used by the centralised beamforming of ``ccet-iscc``).  ``caps``:
+        ``"slack"`` (default, :data:`DEFAULT_CAPS`): Algorithm 2 with the slack cap rule and
+        the multi-start BCD (docs/algorithms.md); ``"paper"``: the paper's algorithm, bit for
+        bit (MRS start, update (58)).
 
     Returns
     -------

@@ -159,20 +159,40 @@ def solve_oracle(net, rtol: float = 1e-6, max_nodes: int = 200_000) -> OracleRes
             return
         lo, hi = box
         nonlocal best_val, best_p, best_modes
-        for cand in (lo, 0.5 * (lo + hi), np.where([m >= 0 for m in modes], hi, lo)):
-            ub = np.array([mdl.p_th[k] - (mdl.eta_f3[k] if modes[k] < 0 else 0.0) for k in range(K)])
+        ub = np.array([mdl.p_th[k] - (mdl.eta_f3[k] if modes[k] < 0 else 0.0) for k in range(K)])
+        # The least point meets every sensing row with equality up to rounding: scaled up by
+        # 1e-10 it meets them strictly (scaling every power up only helps the SINRs).
+        least = np.minimum(lo * (1 + 1e-10), hi)
+        for cand in (least, 0.5 * (lo + hi), np.where([m >= 0 for m in modes], hi, lo)):
             if mdl.feasible(cand, ub):
                 v = mdl.total(modes, cand)
                 if v < best_val:
                     best_val, best_p, best_modes = v, cand.copy(), modes
         heapq.heappush(heap, (mdl.lower(modes, lo, hi), next(counter), modes, lo, hi))
 
+    # A cheap bound per decision: every offloading terminal alone at full power (no
+    # interference).  Decisions are opened in its order, and only while it is below the incumbent.
+    alone = np.empty((2 * L, K))
+    for m in range(2 * L):
+        for k in range(K):
+            p = np.zeros(K)
+            p[k] = mdl.p_th[k]
+            r = mdl.rate(m % L, k, p)
+            extra = mdl.c_mec[k] if m < L else mdl.c_cloud[k]
+            alone[m, k] = (mdl.Z[k] / r if r > 0 else np.inf) + extra
+    decisions = []
     for modes in itertools.product(range(-1, 2 * L), repeat=K):
         if any(sum(1 for m in modes if m == l) > mdl.slots for l in range(L)):
             continue  # (18c)
         hi = mdl.p_th - np.where(np.array(modes) < 0, mdl.eta_f3, 0.0)
         if np.any(hi < 0):
             continue  # (18d): local CPU power alone over P_th
+        cheap = sum(mdl.t_local[k] if m < 0 else alone[m, k] for k, m in enumerate(modes))
+        decisions.append((cheap, modes, hi))
+    decisions.sort(key=lambda x: x[0])
+    for cheap, modes, hi in decisions:
+        if cheap >= best_val * (1 - rtol):
+            break
         push(modes, np.zeros(K), hi)
     nodes = 0
     lower = np.inf
