@@ -477,7 +477,7 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
     // keep the scaled blocks, O(K^2 N^2), alive through all of Algorithm 2).
     QcqpWorkspace fws;
     QcqpResult sol;
-    for (int it = 0; it < settings.feasibility_iter && worst < 0.0; ++it) {
+    for (int it = 0; it < settings.feasibility_iter && worst < settings.feasibility_margin; ++it) {
       const double t_scale = feasibility_problem(in, w.data(), pr);
       RVector x0(n);
       for (std::ptrdiff_t k = 0; k < d.K; ++k) x0.segment(k * nb, nb) = scaled_start(in, w.data(), k);
@@ -497,6 +497,8 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
         worst = worst_new;
       }
       if (stalled) break;
+      // Past feasibility (feasibility_margin > 0) only while the margin still grows by 1 %.
+      if (worst >= 0.0 && worst_new - worst < 1e-2 * std::max(1.0, std::abs(worst))) break;
     }
     if (worst < 0.0) {
       res.w = w;
