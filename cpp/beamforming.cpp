@@ -491,6 +491,7 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
       std::vector<double> m_new = sensing_margins(in, w_new.data());
       const double worst_new = *std::min_element(m_new.begin(), m_new.end());
       const bool stalled = worst_new - worst <= 1e-9 * std::max(1.0, std::abs(worst));
+      const double gained = worst_new - worst;
       if (worst_new > worst) {
         w = w_new;
         margin = m_new;
@@ -498,7 +499,7 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
       }
       if (stalled) break;
       // Past feasibility (feasibility_margin > 0) only while the margin still grows by 1 %.
-      if (worst >= 0.0 && worst_new - worst < 1e-2 * std::max(1.0, std::abs(worst))) break;
+      if (worst >= 0.0 && gained < 1e-2 * std::max(1.0, std::abs(worst))) break;
     }
     if (worst < 0.0) {
       res.w = w;

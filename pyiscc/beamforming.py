@@ -182,6 +182,15 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
         w0 = _best_start(network, core, serving, pbar, w0)
     out = core.optimize(w0, int(max_iter), float(tol), int(workers), bool(return_iterates),
                         slack_caps=slack, slack_share=SLACK_SHARE)
+    if slack and out["status"] != "infeasible" and out["feasibility_iterations"] > 0:
+        # The phase stopped at the first feasible point, where the victims have no slack to
+        # share; a start towards the max-min margin point has slack everywhere.  Neither is
+        # better on every drop (docs/algorithms.md), so both run and the better is kept.
+        other = core.optimize(w0, int(max_iter), float(tol), int(workers), bool(return_iterates),
+                              slack_caps=True, slack_share=SLACK_SHARE,
+                              feasibility_margin=np.inf)
+        if other["status"] != "infeasible" and other["objective"] < out["objective"]:
+            out = other
     status, failing = out["status"], tuple(int(k) for k in out["failing"])
     if slack and status == "infeasible":
         proof = sensing_certificate(network, pbar)
