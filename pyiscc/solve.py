@@ -231,7 +231,7 @@ def _bcd(network: Network, scheme: str, offload: Callable[[NDArray[np.complex128
             break
         bf = beamform(off.a, off.b, _within_budget(network, w, off.a, off.b))
         bf_hist.append(bf.history)
-        if bf.status == "infeasible":
+        if not bf.feasible:  # "infeasible" or "no_feasible_point_found"
             status = "infeasible"
             a, b = off.a, off.b
             break

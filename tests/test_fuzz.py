@@ -10,7 +10,7 @@ import pytest
 import pyiscc as pi
 from fuzz_cases import ENFORCING, constructed_point, fuzz_network, has_constructed_point
 
-SEEDS = range(120)
+SEEDS = range(300)
 
 
 @pytest.mark.slow
@@ -51,3 +51,4 @@ def test_infeasible_has_a_proof():
         elif sol.feasible:
             kinds.add("feasible")
     assert kinds == {"infeasible", "feasible"}
+
