@@ -374,16 +374,19 @@ double feasibility_problem(const BeamformingInput& in, const cdouble* w, BlockQc
 
 // Extrapolation of the slack rule: the FP/WMMSE step is short at high uplink SINR (the
 // surrogate's curvature) and points the same way iteration after iteration, so w + t (w_next - w)
-// is tried for t = 2, 4, ..., 64 (each beam projected onto its power ball), as long as every
-// sensing margin stays >= 0 exactly and (39) keeps decreasing.  Every accepted point is checked
-// in original units, so every iterate stays feasible.  Returns the accepted t (1: none).
-double extrapolate(const BeamformingInput& in, const cdouble* w, double obj_next, CMatrixRM& w_next) {
+// is tried for t in {2, 4, ..., 64} (each beam projected onto its power ball): the largest t at
+// which every sensing margin stays >= 0 exactly and (39) keeps decreasing along the doubling
+// sequence.  The search starts at the previous iteration's t (`hint`): doubling from there while
+// it improves, halving while it fails, so a steady t costs one or two trials.  Every accepted
+// point is checked in original units, so every iterate stays feasible.  Returns the accepted t.
+double extrapolate(const BeamformingInput& in, const cdouble* w, double obj_next, CMatrixRM& w_next,
+                   double& hint) {
   const Dims& d = in.dims;
   const Eigen::Map<const CMatrixRM> w_prev(w, d.K, d.N);
   const CMatrixRM step = w_next - w_prev;
-  double best = obj_next, t_best = 1.0;
   CMatrixRM trial(d.K, d.N), kept;
-  for (double t = 2.0; t <= 64.0; t *= 2.0) {
+  // Objective at t (inf when infeasible).
+  auto value = [&](double t) {
     trial = w_prev + t * step;
     for (std::ptrdiff_t k = 0; k < d.K; ++k) {
       const double norm2 = trial.row(k).squaredNorm();
@@ -391,14 +394,31 @@ double extrapolate(const BeamformingInput& in, const cdouble* w, double obj_next
     }
     if (in.sensing_sinr > 0.0) {
       const std::vector<double> margin = sensing_margins(in, trial.data());
-      if (*std::min_element(margin.begin(), margin.end()) < 0.0) break;
+      if (*std::min_element(margin.begin(), margin.end()) < 0.0)
+        return std::numeric_limits<double>::infinity();
     }
-    const double obj = upload_latency(in, trial.data());
-    if (!(obj < best)) break;
-    best = obj;
-    t_best = t;
-    kept = trial;
+    return upload_latency(in, trial.data());
+  };
+  double best = obj_next, t_best = 1.0;
+  double t = std::min(64.0, std::max(2.0, hint));
+  double obj = value(t);
+  if (obj < best) {
+    best = obj, t_best = t, kept = trial;
+    for (t *= 2.0; t <= 64.0; t *= 2.0) {
+      obj = value(t);
+      if (!(obj < best)) break;
+      best = obj, t_best = t, kept = trial;
+    }
+  } else {
+    for (t *= 0.5; t >= 2.0; t *= 0.5) {
+      obj = value(t);
+      if (obj < best) {
+        best = obj, t_best = t, kept = trial;
+        break;
+      }
+    }
   }
+  hint = t_best;
   if (t_best > 1.0) w_next = kept;
   return t_best;
 }
@@ -529,11 +549,12 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
   }
   Stepper stepper(in, settings.workers);
   CMatrixRM w_next(d.K, d.N);
+  double t_hint = 2.0;  // the slack rule's extrapolation factor of the previous iteration
   for (int it = 0; it < settings.max_iter; ++it) {
     res.subproblem_failures += stepper.step(st, w.data(), settings.qcqp, w_next.data());
     // The state of the new iterate gives its objective and serves the next iteration.
     iteration_state(in, w_next.data(), st_next);
-    if (settings.slack_caps && extrapolate(in, w.data(), st_next.objective, w_next) > 1.0)
+    if (settings.slack_caps && extrapolate(in, w.data(), st_next.objective, w_next, t_hint) > 1.0)
       iteration_state(in, w_next.data(), st_next);
     if (settings.slack_caps) slack_caps(in, w_next.data(), limit, settings.slack_share, st_next);
     const double obj_next = st_next.objective;
