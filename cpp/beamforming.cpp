@@ -38,6 +38,7 @@ RVector real_vec(const CVector& v, double scale) {
 // (computed exactly as upload_latency does, from the same SINRs).
 struct IterationState {
   std::vector<double> alpha, V, interference, sinr;
+  std::vector<double> upsilon;  // caps (K,K) of the slack rule; empty: the paper's (58)
   std::vector<cdouble> u, g;  // u (K,M), g (L,K,M)
   double objective = 0.0;
 };
@@ -67,6 +68,52 @@ void iteration_state(const BeamformingInput& in, const cdouble* w, IterationStat
   st.objective = total;
   st.interference.resize(K * K);
   interference_matrix(in.HI, w, d, st.interference.data());
+}
+
+// Largest interference ||HI[k,j] w_j||^2 any beam within its budget can cause, bounded by
+// P-bar_j ||HI[k,j]||_F^2, (K,K) row = victim: a cap above it is never active.
+std::vector<double> interference_limits(const BeamformingInput& in) {
+  const Dims& d = in.dims;
+  std::vector<double> lim(static_cast<std::size_t>(d.K * d.K), 0.0);
+  for (std::ptrdiff_t k = 0; k < d.K; ++k)
+    for (std::ptrdiff_t j = 0; j < d.K; ++j)
+      if (j != k)
+        lim[static_cast<std::size_t>(k * d.K + j)] =
+            in.power_budget[j] * ConstCMapRM(in.HI + (k * d.K + j) * d.N * d.N, d.N, d.N).squaredNorm();
+  return lim;
+}
+
+// The slack rule for the caps: victim k tolerates the total interference
+// S_k = gain_k |a_k^H w~_k|^2 / Gamma - sigma^2 at its current beam; of its slack S_k - sum_j I_kj
+// a share `share` is handed to the interferers, 90 % in proportion to the interference they cause
+// now and 10 % equally (so a silent interferer, I_kj = 0, is not held at zero for ever):
+// Upsilon_kj = min(I_kj + share slack_k part_kj, limit_kj), sum_j part_kj = 1.
+// Lemma 2 still holds: w~_k meets its own sensing row with sum_j Upsilon_kj <= S_k, every w_j
+// meets its caps, and the linearisation under-estimates |a^H w|^2.  With Gamma = 0 the caps are
+// the limits (no sensing constraint to protect).
+void slack_caps(const BeamformingInput& in, const cdouble* w, const std::vector<double>& limit,
+                double share, IterationState& st) {
+  const Dims& d = in.dims;
+  const auto K = static_cast<std::size_t>(d.K);
+  st.upsilon.assign(K * K, 0.0);
+  for (std::ptrdiff_t k = 0; k < d.K; ++k) {
+    const std::size_t row = static_cast<std::size_t>(k) * K;
+    double caused = 0.0;
+    for (std::size_t j = 0; j < K; ++j) caused += st.interference[row + j];
+    double slack = std::numeric_limits<double>::infinity();
+    if (in.sensing_sinr > 0.0) {
+      const double beam = std::norm(ConstCVecMap(in.steering + k * d.N, d.N).dot(ConstCVecMap(w + k * d.N, d.N)));
+      slack = std::max(0.0, in.echo_gain[k] * beam / in.sensing_sinr - in.noise_power - caused);
+    }
+    const double others = static_cast<double>(std::max<std::ptrdiff_t>(d.K - 1, 1));
+    for (std::size_t j = 0; j < K; ++j) {
+      if (j == static_cast<std::size_t>(k)) continue;
+      const double I = st.interference[row + j];
+      const double part = caused > 0.0 ? 0.9 * I / caused + 0.1 / others : 1.0 / others;
+      const double extra = std::isinf(slack) ? limit[row + j] : share * slack * part;
+      st.upsilon[row + j] = std::max(I, std::min(I + extra, limit[row + j]));
+    }
+  }
 }
 
 // The parts of sub-problem (56) that do not change across iterations: the power budget A_0 = I
@@ -133,15 +180,16 @@ void fill_subproblem(const BeamformingInput& in, const IterationState& st, const
   pr.q = real_vec(h, sp);
 
   const std::ptrdiff_t m = pr.m();
+  const std::vector<double>& cap = st.upsilon.empty() ? st.interference : st.upsilon;
   for (std::size_t t = 0; t < caps.size(); ++t)
-    pr.c[static_cast<std::ptrdiff_t>(t) + 1] = st.interference[static_cast<std::size_t>(caps[t] * d.K + k)];
+    pr.c[static_cast<std::ptrdiff_t>(t) + 1] = cap[static_cast<std::size_t>(caps[t] * d.K + k)];
   // Linearised sensing (55) around w~_k with G_p zeta^2 (resolution 3):
   // gain (2 Re(conj(beta) a^H w) - |beta|^2) >= Gamma (sum_j Upsilon_kj + sigma^2), beta = a^H w~.
   ConstCVecMap a(in.steering + k * N, N);
   ConstCVecMap wt(w + k * N, N);
   const cdouble beta = a.dot(wt);  // a^H w~
   double caused = in.noise_power;
-  for (std::ptrdiff_t j = 0; j < d.K; ++j) caused += st.interference[uk * static_cast<std::size_t>(d.K) + static_cast<std::size_t>(j)];
+  for (std::ptrdiff_t j = 0; j < d.K; ++j) caused += cap[uk * static_cast<std::size_t>(d.K) + static_cast<std::size_t>(j)];
   const double gain = in.echo_gain[k];
   pr.B.row(m - 1) = real_vec(a * beta, -2.0 * gain * sp).transpose();
   pr.c[m - 1] = -(in.sensing_sinr * caused + gain * std::norm(beta));
@@ -320,6 +368,57 @@ double feasibility_problem(const BeamformingInput& in, const cdouble* w, BlockQc
   return T;
 }
 
+// Extrapolation of the slack rule: the FP/WMMSE step is short at high uplink SINR (the
+// surrogate's curvature) and points the same way iteration after iteration, so w + t (w_next - w)
+// is tried for t in {2, 4, ..., 64} (each beam projected onto its power ball): the largest t at
+// which every sensing margin stays >= 0 exactly and (39) keeps decreasing along the doubling
+// sequence.  The search starts at the previous iteration's t (`hint`): doubling from there while
+// it improves, halving while it fails, so a steady t costs one or two trials.  Every accepted
+// point is checked in original units, so every iterate stays feasible.  Returns the accepted t.
+double extrapolate(const BeamformingInput& in, const cdouble* w, double obj_next, CMatrixRM& w_next,
+                   double& hint) {
+  const Dims& d = in.dims;
+  const Eigen::Map<const CMatrixRM> w_prev(w, d.K, d.N);
+  const CMatrixRM step = w_next - w_prev;
+  CMatrixRM trial(d.K, d.N), kept;
+  // Objective at t (inf when infeasible).
+  auto value = [&](double t) {
+    trial = w_prev + t * step;
+    for (std::ptrdiff_t k = 0; k < d.K; ++k) {
+      const double norm2 = trial.row(k).squaredNorm();
+      if (norm2 > in.power_budget[k]) trial.row(k) *= std::sqrt(in.power_budget[k] / norm2);
+    }
+    if (in.sensing_sinr > 0.0) {
+      const std::vector<double> margin = sensing_margins(in, trial.data());
+      if (*std::min_element(margin.begin(), margin.end()) < 0.0)
+        return std::numeric_limits<double>::infinity();
+    }
+    return upload_latency(in, trial.data());
+  };
+  double best = obj_next, t_best = 1.0;
+  double t = std::min(64.0, std::max(2.0, hint));
+  double obj = value(t);
+  if (obj < best) {
+    best = obj, t_best = t, kept = trial;
+    for (t *= 2.0; t <= 64.0; t *= 2.0) {
+      obj = value(t);
+      if (!(obj < best)) break;
+      best = obj, t_best = t, kept = trial;
+    }
+  } else {
+    for (t *= 0.5; t >= 2.0; t *= 0.5) {
+      obj = value(t);
+      if (obj < best) {
+        best = obj, t_best = t, kept = trial;
+        break;
+      }
+    }
+  }
+  hint = t_best;
+  if (t_best > 1.0) w_next = kept;
+  return t_best;
+}
+
 bool power_ok(const BeamformingInput& in, const cdouble* w) {
   for (std::ptrdiff_t k = 0; k < in.dims.K; ++k)
     if (ConstCVecMap(w + k * in.dims.N, in.dims.N).squaredNorm() > in.power_budget[k] * (1.0 + 1e-9))
@@ -407,7 +506,7 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
     // keep the scaled blocks, O(K^2 N^2), alive through all of Algorithm 2).
     QcqpWorkspace fws;
     QcqpResult sol;
-    for (int it = 0; it < settings.feasibility_iter && worst < 0.0; ++it) {
+    for (int it = 0; it < settings.feasibility_iter && worst < settings.feasibility_margin; ++it) {
       const double t_scale = feasibility_problem(in, w.data(), pr);
       RVector x0(n);
       for (std::ptrdiff_t k = 0; k < d.K; ++k) x0.segment(k * nb, nb) = scaled_start(in, w.data(), k);
@@ -421,12 +520,15 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
       std::vector<double> m_new = sensing_margins(in, w_new.data());
       const double worst_new = *std::min_element(m_new.begin(), m_new.end());
       const bool stalled = worst_new - worst <= 1e-9 * std::max(1.0, std::abs(worst));
+      const double gained = worst_new - worst;
       if (worst_new > worst) {
         w = w_new;
         margin = m_new;
         worst = worst_new;
       }
       if (stalled) break;
+      // Past feasibility (feasibility_margin > 0) only while the margin still grows by 1 %.
+      if (worst >= 0.0 && gained < 1e-2 * std::max(1.0, std::abs(worst))) break;
     }
     if (worst < 0.0) {
       res.w = w;
@@ -440,6 +542,8 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
 
   IterationState st, st_next;
   iteration_state(in, w.data(), st);
+  const std::vector<double> limit = settings.slack_caps ? interference_limits(in) : std::vector<double>();
+  if (settings.slack_caps) slack_caps(in, w.data(), limit, settings.slack_share, st);
   double obj = st.objective;  // == upload_latency(in, w): the same SINRs, the same sum
   res.history.push_back(obj);
   if (settings.record_iterates) res.iterates.push_back(w);
@@ -454,10 +558,14 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
   }
   Stepper stepper(in, settings.workers);
   CMatrixRM w_next(d.K, d.N);
+  double t_hint = 2.0;  // the slack rule's extrapolation factor of the previous iteration
   for (int it = 0; it < settings.max_iter; ++it) {
     res.subproblem_failures += stepper.step(st, w.data(), settings.qcqp, w_next.data());
     // The state of the new iterate gives its objective and serves the next iteration.
     iteration_state(in, w_next.data(), st_next);
+    if (settings.slack_caps && extrapolate(in, w.data(), st_next.objective, w_next, t_hint) > 1.0)
+      iteration_state(in, w_next.data(), st_next);
+    if (settings.slack_caps) slack_caps(in, w_next.data(), limit, settings.slack_share, st_next);
     const double obj_next = st_next.objective;
     std::swap(st, st_next);
     res.history.push_back(obj_next);

@@ -30,7 +30,15 @@ struct BeamformingSettings {
   double tol = 1e-4;            // stop when the relative decrease of (39) is below this
   int workers = 1;              // threads over the per-BS groups of sub-problems
   int feasibility_iter = 50;    // SCA iterations of the feasibility phase
+  // The phase runs while the smallest normalised sensing margin is below this (0: it stops at
+  // the first feasible point, the paper's phase; +inf: towards the max-min margin point).
+  double feasibility_margin = 0.0;
   bool record_iterates = false; // keep every iterate (for Lemma 2 checks)
+  // Interference caps: false = the paper's update (58), Upsilon = the interference caused now;
+  // true = the slack rule (slack_caps in beamforming.cpp): each victim's echo-SINR slack is
+  // shared among its interferers, so beams can grow where sensing allows it.
+  bool slack_caps = false;
+  double slack_share = 0.5;     // share of each victim's slack handed to its interferers
   QcqpSettings qcqp;
 };
 

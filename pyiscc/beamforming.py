@@ -14,10 +14,18 @@ from ._validate import boolean, real
 from .metrics import check_beams, check_decisions, evaluate
 from .network import Network, nearest_bs
 
-__all__ = ["BeamformingResult", "optimize_beamforming", "serving_bs", "updating_bs", "power_budget"]
+__all__ = ["BeamformingResult", "optimize_beamforming", "serving_bs", "updating_bs", "power_budget",
+           "sensing_certificate", "CAP_RULES"]
 
 #: Statuses of :class:`BeamformingResult`.
-STATUSES = ("converged", "max_iter", "infeasible")
+STATUSES = ("converged", "max_iter", "infeasible", "no_feasible_point_found")
+
+#: Interference-cap rules of Algorithm 2: the paper's update (58), or the slack rule
+#: (docs/algorithms.md, "The slack rule").
+CAP_RULES = ("paper", "slack")
+
+#: Share of a victim's echo-SINR slack the slack rule hands to its interferers.
+SLACK_SHARE = 0.5
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,14 +44,21 @@ class BeamformingResult:
     iterations : int
         Algorithm-2 iterations done.
     status : str
-        ``"converged"`` (relative decrease of (39) below ``tol``), ``"max_iter"`` or
-        ``"infeasible"`` (no beams meeting (18d) and (18e) were found).
+        ``"converged"`` (relative decrease of (39) below ``tol``), ``"max_iter"``,
+        ``"infeasible"`` or ``"no_feasible_point_found"``.  With ``caps="slack"``,
+        ``"infeasible"`` is reported only with a certificate that no beams meet (18d) and (18e)
+        for these decisions (:func:`sensing_certificate`: a local terminal whose CPU power alone
+        exceeds P_th, or an infeasible linear relaxation of the sensing constraints);
+        ``"no_feasible_point_found"`` means the feasibility phase found no feasible point but
+        none was proved not to exist.  With ``caps="paper"`` every failed feasibility phase is
+        reported ``"infeasible"`` (the paper's algorithm as recorded).
     sensing_margin_db : (K,) float
         Echo SINR minus the threshold Gamma_r at ``w`` [dB] (>= 0: (18e) holds).
     power_slack_w : (K,) float
         ``P_th - p_k`` at ``w`` [W], p_k of eq. (17) with the decisions (>= 0: (18d) holds).
     failing : tuple of int
-        For ``infeasible``: the terminals whose (18e) could not be met.
+        For ``infeasible`` / ``no_feasible_point_found``: the terminals whose (18e) could not
+        be met (for a certificate: the terminals it names).
     feasibility_iterations : int
         SCA iterations of the feasibility phase (0 when the start met (18e)).
     subproblem_failures : int
@@ -66,8 +81,8 @@ class BeamformingResult:
 
     @property
     def feasible(self) -> bool:
-        """True unless the status is ``infeasible``."""
-        return self.status != "infeasible"
+        """True unless the status is ``infeasible`` or ``no_feasible_point_found``."""
+        return self.status not in ("infeasible", "no_feasible_point_found")
 
     def __repr__(self) -> str:
         return (f"BeamformingResult(status={self.status!r}, objective={self.objective:.6g} s, "
@@ -101,7 +116,8 @@ def _core_problem(network: Network, serving: NDArray[np.int64], pbar: NDArray[np
 
 def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
                          w0: ArrayLike | None = None, max_iter: int = 50, tol: float = 1e-4,
-                         workers: int = 1, return_iterates: bool = False) -> BeamformingResult:
+                         workers: int = 1, return_iterates: bool = False,
+                         caps: str = "paper") -> BeamformingResult:
     """Algorithm 2: minimise the summed upload latency (39) of the offloading terminals subject to
     every terminal's power budget (18d) and echo-SINR threshold (18e), for fixed decisions.
 
@@ -127,6 +143,13 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
         Threads over the per-BS groups of sub-problems; the result is bit-identical for any value.
     return_iterates : bool
         Keep the start and every iterate in ``result.iterates`` (to check Lemma 2).
+    caps : {"paper", "slack"}
+        Interference-cap rule.  ``"paper"``: update (58), the caps equal the interference
+        caused now, from ``w0`` as given.  ``"slack"``: half of each victim's echo-SINR slack is
+        shared among its interferers (still every iterate feasible), the start is the best
+        feasible of ``w0``, MRS beams at the full budget P-bar_k and the MRT beams pulled towards
+        MRS until (18e) holds (by (39); the one of largest smallest sensing margin when none is
+        feasible), and ``"infeasible"`` needs a certificate (see ``status``).
 
     Returns
     -------
@@ -141,6 +164,8 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
             raise ValueError(f"{name} must be an integer >= {lo}, got {value!r}")
     tol = real(tol, "tol", minimum=0.0)
     return_iterates = boolean(return_iterates, "return_iterates")
+    if caps not in CAP_RULES:
+        raise ValueError(f"caps must be one of {', '.join(CAP_RULES)}; got {caps!r}")
     serving = serving_bs(a, b)
     pbar = power_budget(network, serving)
     if (pbar <= 0).any():  # local execution alone exceeds P_th: no beam can sense
@@ -152,12 +177,136 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
     if over.any():
         raise ValueError(f"w0: terminal {int(np.argmax(over))} exceeds its power budget (18d) "
                          f"{pbar[np.argmax(over)]:.6g} W")
-    out = _core_problem(network, serving, pbar).optimize(w0, int(max_iter), float(tol), int(workers),
-                                                         bool(return_iterates))
+    core = _core_problem(network, serving, pbar)
+    slack = caps == "slack"
+    if slack:
+        w0 = _best_start(network, core, serving, pbar, w0)
+    out = core.optimize(w0, int(max_iter), float(tol), int(workers), bool(return_iterates),
+                        slack_caps=slack, slack_share=SLACK_SHARE)
+    if slack and out["status"] != "infeasible" and out["feasibility_iterations"] > 0:
+        # The phase stopped at the first feasible point, where the victims have no slack to
+        # share; a start towards the max-min margin point has slack everywhere.  Neither is
+        # better on every drop (docs/algorithms.md), so both run and the better is kept.
+        other = core.optimize(w0, int(max_iter), float(tol), int(workers), bool(return_iterates),
+                              slack_caps=True, slack_share=SLACK_SHARE,
+                              feasibility_margin=np.inf)
+        if other["status"] != "infeasible" and other["objective"] < out["objective"]:
+            out = other
+    status, failing = out["status"], tuple(int(k) for k in out["failing"])
+    if slack and status == "infeasible":
+        proof = sensing_certificate(network, pbar)
+        status, failing = ("infeasible", proof) if proof else ("no_feasible_point_found", failing)
     return _result(network, a, b, out["w"], out["objective"], out["history"], out["iterations"],
-                   out["status"], tuple(int(k) for k in out["failing"]),
-                   out["feasibility_iterations"], out["subproblem_failures"],
+                   status, failing, out["feasibility_iterations"], out["subproblem_failures"],
                    out["iterates"] if return_iterates else None)
+
+
+def sensing_margins(network: Network, w: NDArray[np.complex128]) -> NDArray[np.float64]:
+    """Normalised sensing margins ``(gamma_k - Gamma_r) / Gamma_r`` of beams w (K, N) -> (K,)
+    (>= 0: (18e) holds; ``+inf`` everywhere when Gamma_r = 0)."""
+    sc = network.scenario
+    interference = _core.interference_matrix(network.HI, w)
+    gamma = _core.echo_sinr(network.steering, w, network.echo_gain, interference, sc.noise_power_w)
+    if sc.sensing_sinr <= 0:
+        return np.full(network.n_terminals, np.inf)
+    return gamma / sc.sensing_sinr - 1.0
+
+
+def sensing_certificate(network: Network, budget: ArrayLike) -> tuple[int, ...]:
+    """A proof that no beams with ``||w_k||^2 <= budget_k`` meet (18e), or ``()``.
+
+    The linear relaxation ``c_k p_k >= Gamma_r (sum_{j != k} lam_kj p_j + sigma^2)``,
+    ``0 <= p_k <= budget_k``, with ``c_k = gain_k ||a_k||^2`` (the most echo power p_k can buy,
+    ``|a^H w|^2 <= ||a||^2 ||w||^2``) and ``lam_kj`` the smallest eigenvalue of
+    ``HI[k,j]^H HI[k,j]`` (the least interference p_j can cause), holds at every feasible point;
+    if even its largest smallest normalised margin (an LP, HiGHS) is negative, (18e) cannot be
+    met.  Exact for N = 1.  Sensing does not depend on the decisions except through the budgets.
+
+    Parameters
+    ----------
+    network : Network
+    budget : (K,) float
+        Power budgets [W] (P_th for the problem (18) as a whole, P-bar_k for fixed decisions).
+
+    Returns
+    -------
+    tuple of int
+        ``()`` when the relaxation is feasible (no proof); else the terminals that fail even
+        alone at full budget, or, if none does, those whose margin is negative at the LP's
+        optimum.
+    """
+    from scipy.optimize import linprog
+
+    sc = network.scenario
+    budget = np.maximum(np.asarray(budget, dtype=float), 0.0)
+    if sc.sensing_sinr <= 0:
+        return ()
+    unit = sc.sensing_sinr * sc.noise_power_w
+    c = network.echo_gain * np.einsum("kn,kn->k", network.steering.conj(), network.steering).real
+    alone = np.flatnonzero(c * budget < unit * (1.0 - 1e-9))
+    if alone.size:
+        return tuple(int(k) for k in alone)
+    K = network.n_terminals
+    lam = np.linalg.svd(network.HI, compute_uv=False)[..., -1] ** 2  # (K, K), 0 on the diagonal
+    lam[np.arange(K), np.arange(K)] = 0.0
+    # Variables (p / budget, t): maximise t s.t. t <= (c_k p_k - Gamma sum_j lam_kj p_j) / unit - 1.
+    G = (sc.sensing_sinr * lam - np.diag(c)) * budget[None, :] / unit
+    A_ub = np.hstack([G, np.ones((K, 1))])
+    res = linprog(np.r_[np.zeros(K), -1.0], A_ub=A_ub, b_ub=-np.ones(K),
+                  bounds=[(0.0, 1.0)] * K + [(None, None)], method="highs")
+    if res.status != 0 or -res.fun >= -1e-7:
+        return ()
+    margin = -(A_ub[:, :K] @ res.x[:K]) - 1.0
+    return tuple(int(k) for k in np.flatnonzero(margin < 0))
+
+
+def _best_start(network: Network, core: object, serving: NDArray[np.int64],
+                pbar: NDArray[np.float64], w0: NDArray[np.complex128]) -> NDArray[np.complex128]:
+    """The slack rule's start: of ``w0``, the MRS beams at P-bar_k and the MRT beams pulled
+    towards MRS until (18e) holds, the one meeting (18e) with the least (39); if none meets
+    it, the one with the largest smallest sensing margin (the feasibility phase's start)."""
+    mrs = max_sensing_beams(network, pbar)
+    mrt = _serving_mrt(network, serving, pbar, mrs)
+    cands = [w0, mrs]
+    if sensing_margins(network, mrt).min() >= 0:
+        cands.append(mrt)
+    elif sensing_margins(network, mrs).min() >= 0:
+        lo, hi = 0.0, 1.0  # blend weight of MRS: hi always meets (18e)
+        for _ in range(10):
+            mid = 0.5 * (lo + hi)
+            if sensing_margins(network, _blend(mrt, mrs, mid, pbar)).min() >= 0:
+                hi = mid
+            else:
+                lo = mid
+        cands.append(_blend(mrt, mrs, hi, pbar))
+    worst = [sensing_margins(network, w).min() for w in cands]
+    ok = [i for i, m in enumerate(worst) if m >= 0]
+    if not ok:
+        return cands[int(np.argmax(worst))]
+    objs = [core.objective(cands[i]) for i in ok]
+    return cands[ok[int(np.argmin(objs))]]
+
+
+def _serving_mrt(network: Network, serving: NDArray[np.int64], pbar: NDArray[np.float64],
+                 mrs: NDArray[np.complex128]) -> NDArray[np.complex128]:
+    """MRT towards the serving BS (dominant left singular vector of ``H[l(k),k]``) at P-bar_k for
+    offloading terminals; MRS for local ones (their (39) weight is zero)."""
+    off = np.flatnonzero(serving >= 0)
+    w = np.array(mrs)
+    if off.size:
+        u, _, _ = np.linalg.svd(network.H[serving[off], off], full_matrices=False)
+        w[off] = np.sqrt(pbar[off])[:, None] * u[:, :, 0]
+    return w
+
+
+def _blend(mrt: NDArray[np.complex128], mrs: NDArray[np.complex128], t: float,
+           pbar: NDArray[np.float64]) -> NDArray[np.complex128]:
+    """``(1 - t) mrt + t mrs`` per terminal (MRS phase-aligned to MRT), rescaled to P-bar_k."""
+    phase = np.einsum("kn,kn->k", mrs.conj(), mrt)
+    phase = np.where(np.abs(phase) > 0, phase / np.maximum(np.abs(phase), 1e-300), 1.0)
+    w = (1.0 - t) * mrt + t * mrs * phase[:, None]
+    norm = np.linalg.norm(w, axis=1)
+    return np.sqrt(pbar)[:, None] * w / np.where(norm > 0, norm, 1.0)[:, None]
 
 
 def _result(network: Network, a: NDArray[np.float64], b: NDArray[np.float64],

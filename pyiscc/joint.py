@@ -97,13 +97,16 @@ def _joint_problem(network: Network, w: NDArray[np.complex128], serving: NDArray
 
 def optimize_beamforming_centralized(network: Network, a: ArrayLike, b: ArrayLike, *,
                                      w0: ArrayLike | None = None, max_iter: int = 50,
-                                     tol: float = 1e-4) -> BeamformingResult:
+                                     tol: float = 1e-4, caps: str = "paper") -> BeamformingResult:
     """CCET-ISCC beamforming: minimise (39) subject to (18d), (18e) with one joint QCQP over all
     beams per iteration (FP weights (41), MMSE receivers (46), WMMSE weights (49), sensing
     constraint (53) linearised by SCA (55) around the previous iterate, interference exact).
 
     Parameters and result as :func:`pyiscc.optimize_beamforming` (``subproblem_failures`` counts
     joint problems the QCQP solver did not solve to optimality; the iterate is then kept).
+    There are no caps here: ``caps`` only selects the start, the feasibility phase and the
+    statuses of :func:`pyiscc.optimize_beamforming` (``"slack"``: the best constructed start,
+    ``infeasible`` only with a certificate).
     """
     if not isinstance(network, Network):
         raise ValueError(f"network must be a Network, got {type(network).__name__}")
@@ -113,8 +116,8 @@ def optimize_beamforming_centralized(network: Network, a: ArrayLike, b: ArrayLik
     tol = real(tol, "tol", minimum=0.0)
     # A feasible start: the same start and feasibility phase as Algorithm 2 (no iterations).
     start = optimize_beamforming(network, a, b, w0=None if w0 is None else check_beams(network, w0, "w0"),
-                                 max_iter=0)
-    if start.status == "infeasible":
+                                 max_iter=0, caps=caps)
+    if not start.feasible:
         return start
     serving = serving_bs(a, b)
     pbar = power_budget(network, serving)

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .beamforming import optimize_beamforming, power_budget, serving_bs
-from .beams import max_ratio_beams, max_sensing_beams
+from .beamforming import (CAP_RULES, optimize_beamforming, power_budget, sensing_certificate,
+                          sensing_margins, serving_bs)
+from .beams import beam_power, max_ratio_beams, max_sensing_beams
 from .joint import optimize_beamforming_centralized
-from .metrics import Evaluation, Violation, evaluate
+from .metrics import FEASIBILITY_RTOL, Evaluation, Violation, evaluate
 from .network import Network
 from ._validate import integer, options, real
 from .offloading import AdmmHistory, OffloadingResult, optimal_offloading, optimize_offloading
@@ -30,6 +31,10 @@ __all__ = ["SCHEMES", "Solution", "solve"]
 SCHEMES = ("dcet-iscc", "ccet-iscc", "et-iscc", "local", "dcet-mrt", "dcet-mrs")
 
 MODES = ("local", "mec", "cloud")
+
+#: Algorithm 2's interference-cap rule when ``beamforming={"caps": ...}`` is not given
+#: (:data:`pyiscc.beamforming.CAP_RULES`; ``"paper"`` reproduces the paper's algorithm).
+DEFAULT_CAPS = "slack"
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,9 +57,19 @@ class Solution:
         The BS a terminal offloads through, -1 for local execution.
     status : str
         ``"converged"`` (the BCD's relative decrease fell below ``tol``), ``"max_iter"`` (stopped
-        at ``max_outer``; the best feasible iterate is returned), ``"infeasible"`` (no point meets the constraints the
-        scheme enforces; ``feasible`` is then False) or ``"not_enforced"`` (a baseline that does
-        not enforce the sensing constraint: see ``feasible``).
+        at ``max_outer``; the best feasible iterate is returned), ``"infeasible"`` (no point
+        meets the constraints the scheme enforces; ``feasible`` is then False),
+        ``"no_feasible_point_found"`` (the enforcing schemes with the default
+        ``beamforming={"caps": "slack"}``: no start and no feasibility phase found a feasible
+        point, but none was proved not to exist; ``feasible`` is False) or ``"not_enforced"`` (a
+        baseline that does not enforce the sensing constraint: see ``feasible``).  With
+        ``"slack"``, ``"infeasible"`` comes with a proof: a terminal that misses (18e) even alone
+        at full power P_th with no interference, an infeasible linear relaxation of the sensing
+        constraints (:func:`pyiscc.beamforming.sensing_certificate`), or (ET-ISCC) more
+        terminals that cannot compute locally than MEC slots; the fixed-beam baselines report
+        ``"infeasible"`` when Algorithm 1 finds no decision meeting (18c)-(18d) for their beams.
+        With ``"caps": "paper"`` every failed feasibility phase is ``"infeasible"`` (the paper's
+        algorithm as recorded).
     history : dict of str to array
         ``"total_latency"`` per outer iteration [s], and the blocks' own histories
         (``"offloading"``, ``"beamforming"``: one entry per outer iteration).
@@ -219,15 +234,18 @@ def _within_budget(network: Network, w: NDArray[np.complex128], a: NDArray, b: N
     if not over.any():
         return w
     w = np.array(w)
-    w[over] *= np.sqrt(pbar[over] / norm2[over])[:, None]
+    w[over] *= np.sqrt(np.maximum(pbar[over], 0.0) / norm2[over])[:, None]
     return w
 
 
 def _bcd(network: Network, scheme: str, offload: Callable[[NDArray[np.complex128]], OffloadingResult],
-         beamform: Callable[..., object], max_outer: int, tol: float, start: float) -> Solution:
+         beamform: Callable[..., object], max_outer: int, tol: float, start: float,
+         w_init: NDArray[np.complex128] | None = None,
+         first: tuple[NDArray, NDArray] | None = None) -> Solution:
     """MRS start -> Algorithm 1 -> Algorithm 2 -> ... until Algorithm 1 returns the decisions of
-    the previous round, the relative decrease of sum T in a round is below tol, or max_outer."""
-    w = max_sensing_beams(network)
+    the previous round, the relative decrease of sum T in a round is below tol, or max_outer.
+    ``w_init`` replaces the MRS start; ``first`` replaces Algorithm 1's decisions of round 1."""
+    w = max_sensing_beams(network) if w_init is None else w_init
     totals: list[float] = []
     off_hist: list[object] = []
     bf_hist: list[object] = []
@@ -235,7 +253,7 @@ def _bcd(network: Network, scheme: str, offload: Callable[[NDArray[np.complex128
     status = "max_iter"
     outer = 0
     for outer in range(1, max_outer + 1):
-        off = offload(w)
+        off = offload(w) if first is None or outer > 1 else _Fixed(*first)
         off_hist.append(off.history)
         if totals and np.array_equal(off.a, a) and np.array_equal(off.b, b):
             # Block-coordinate fixed point: Algorithm 1 keeps the decisions for which Algorithm 2
@@ -249,7 +267,7 @@ def _bcd(network: Network, scheme: str, offload: Callable[[NDArray[np.complex128
             break
         bf = beamform(off.a, off.b, _within_budget(network, w, off.a, off.b))
         bf_hist.append(bf.history)
-        if bf.status == "infeasible":
+        if not bf.feasible:  # "infeasible" or "no_feasible_point_found"
             status = "infeasible"
             a, b = off.a, off.b
             break
@@ -323,6 +341,88 @@ def _check_warm_start(network: Network, warm_start: object) -> None:
                          f"(L, K) = {(L, K)}")
 
 
+@dataclass(frozen=True)
+class _Fixed:
+    """Given decisions standing in for Algorithm 1's result in a BCD round."""
+
+    a: NDArray
+    b: NDArray
+    status: str = "fixed"
+    history: object = None
+
+
+def _constructed_decisions(network: Network, cloud: bool) -> tuple[NDArray, NDArray]:
+    """Every terminal offloads through its strongest BS (largest ``||H[l,k]||_F``): to the MEC
+    server of the strongest BS with room, else to the cloud (``cloud``), else locally.  The
+    terminals that cannot compute locally (eta (f^L)^3 > P_th) are placed first."""
+    sc = network.scenario
+    L, K = network.n_bs, network.n_terminals
+    slots = np.floor(np.broadcast_to(sc.mec_capacity_hz, (L,)) / sc.cpu_mec_hz + 1e-9).astype(int)
+    gain = np.linalg.norm(network.H, axis=(2, 3))  # (L, K)
+    a = np.zeros((L, K), dtype=np.int64)
+    b = np.zeros((L, K), dtype=np.int64)
+    must = network.local_cpu_power_w > network.max_power_w
+    for k in np.lexsort((-gain.max(axis=0), ~must)):
+        for l in np.argsort(-gain[:, k], kind="stable"):
+            if slots[l] > 0:
+                slots[l] -= 1
+                a[l, k] = 1
+                break
+        else:
+            if cloud:
+                b[int(np.argmax(gain[:, k])), k] = 1
+    return a, b
+
+
+def _infeasibility_proof(network: Network, cloud: bool) -> bool:
+    """True when problem (18) provably has no feasible point: the sensing relaxation of
+    :func:`pyiscc.beamforming.sensing_certificate` at full power P_th fails, or (no cloud) more
+    terminals must offload (eta (f^L)^3 > P_th) than the MEC servers have slots."""
+    if sensing_certificate(network, network.max_power_w):
+        return True
+    if cloud:
+        return False
+    sc = network.scenario
+    slots = np.floor(np.broadcast_to(sc.mec_capacity_hz, (network.n_bs,)) / sc.cpu_mec_hz + 1e-9)
+    must = network.local_cpu_power_w > network.max_power_w * (1.0 + FEASIBILITY_RTOL)
+    return int(must.sum()) > int(slots.sum())
+
+
+def _multi_start(network: Network, scheme: str, offload: Callable, beamform: Callable,
+                 max_outer: int, tol: float, start: float, cloud: bool) -> Solution:
+    """The BCD from several constructed starts, best feasible result by sum T (the ``"slack"``
+    rule's joint solver; docs/algorithms.md):
+
+    1. MRS beams at ``P_th - eta (f^L)^3``, at the full P_th for a terminal whose local CPU power
+       alone reaches P_th (it must offload);
+    2. the MRT beams at ``P_th - eta (f^L)^3``, when they meet (18e) (so the result is never worse
+       than DCET-MRT's where that baseline senses);
+    3. only if neither gives a feasible point: every terminal offloading at full power with MRS
+       beams, MEC where there is room, cloud otherwise (:func:`_constructed_decisions`), as the
+       first round's decisions (the feasibility phase then searches beams for them).
+
+    None feasible: ``infeasible`` with a proof (:func:`_infeasibility_proof`), else
+    ``no_feasible_point_found``."""
+    p_th = network.max_power_w
+    power = np.where(network.local_cpu_power_w >= p_th, p_th, beam_power(network))
+    starts: list[tuple] = [(max_sensing_beams(network, power), None)]
+    mrt = max_ratio_beams(network)
+    if sensing_margins(network, mrt).min() >= 0:
+        starts.append((mrt, None))
+    sols = [_bcd(network, scheme, offload, beamform, max_outer, tol, start, w, first)
+            for w, first in starts]
+    if not any(s.feasible for s in sols):
+        first = _constructed_decisions(network, cloud)
+        sols.append(_bcd(network, scheme, offload, beamform, max_outer, tol, start,
+                         max_sensing_beams(network, p_th), first))
+    feasible = [s for s in sols if s.feasible]
+    if feasible:
+        best = min(feasible, key=lambda s: s.total_latency)
+        return replace(best, runtime_s=time.perf_counter() - start)
+    status = "infeasible" if _infeasibility_proof(network, cloud) else "no_feasible_point_found"
+    return replace(sols[-1], status=status, runtime_s=time.perf_counter() - start)
+
+
 def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, tol: float = 1e-3,
           workers: int = 1, offloading: dict | None = None,
           beamforming: dict | None = None, warm_start: Solution | None = None) -> Solution:
@@ -349,12 +449,15 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
     offloading : dict, optional
         Extra keyword arguments of :func:`pyiscc.optimize_offloading` (e.g. ``{"rho": 0.5}``).
     beamforming : dict, optional
-        Extra keyword arguments of :func:`pyiscc.optimize_beamforming` (``max_iter``, ``tol``;
-        also used by the centralised beamforming of ``ccet-iscc``).
+        Extra keyword arguments of :func:`pyiscc.optimize_beamforming` (``max_iter``, ``tol``,
+        ``caps``; also used by the centralised beamforming of ``ccet-iscc``).  ``caps``:
+        ``"slack"`` (default, :data:`DEFAULT_CAPS`): Algorithm 2 with the slack cap rule and
+        the multi-start BCD (docs/algorithms.md); ``"paper"``: the paper's algorithm, bit for
+        bit (MRS start, update (58)).
     warm_start : Solution, optional
         A previous solution on a network of the same sizes (the last time slot of a
-        simulation): the BCD starts from its decisions and beams instead of the max-sensing
-        start (see :func:`_warm_blocks`).  When that start ends infeasible, the cold start runs
+        simulation): the BCD starts from its decisions and beams instead of the cold starts
+        (see :func:`_warm_blocks`).  When that start ends infeasible, the cold start runs
         instead.  ``history["warm_start"]`` says what happened: ``"used"``, ``"fell_back"``
         (cold start after all) or ``"not_applicable"`` (``local``, ``dcet-mrt``, ``dcet-mrs``
         have no BCD to start).
@@ -372,7 +475,7 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
     tol = real(tol, "tol", minimum=0.0)
     workers = integer(workers, "workers", 1)
     off_kw = options(offloading, "offloading", {"rho", "max_iter", "tol", "backend"})
-    bf_kw = options(beamforming, "beamforming", {"max_iter", "tol"})
+    bf_kw = options(beamforming, "beamforming", {"max_iter", "tol", "caps"})
     # The option values, checked once here rather than inside the first BCD round (a key not
     # given is checked with a valid placeholder).
     try:
@@ -385,6 +488,10 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
         real(bf_kw.get("tol", 0.0), "tol", minimum=0.0)
     except ValueError as exc:
         raise ValueError(f"beamforming: {exc}") from None
+    bf_kw.setdefault("caps", DEFAULT_CAPS)
+    if bf_kw["caps"] not in CAP_RULES:
+        raise ValueError(f"beamforming: caps must be one of {', '.join(CAP_RULES)}; "
+                         f"got {bf_kw['caps']!r}")
 
     if warm_start is not None:
         _check_warm_start(network, warm_start)
@@ -405,6 +512,7 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
     if scheme == "dcet-mrt":
         return _fixed_beams(network, scheme, max_ratio_beams(network), start, workers, off_kw)
     if scheme == "ccet-iscc":
+        cloud = True
         offload = lambda w: optimal_offloading(network, w)  # noqa: E731
         beamform = lambda a, b, w0: optimize_beamforming_centralized(  # noqa: E731
             network, a, b, w0=w0, **bf_kw)
@@ -412,16 +520,22 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
         cloud = scheme == "dcet-iscc"
         offload = lambda w: optimize_offloading(network, w, cloud=cloud,  # noqa: E731
                                                 workers=workers, **off_kw)
-        beamform = lambda a, b, w0: optimize_beamforming(network, a, b, w0=w0,  # noqa: E731
-                                                         workers=workers, **bf_kw)
-    if warm_start is not None:
-        blocks = _warm_blocks(network, warm_start, scheme != "et-iscc", offload, beamform)
-        if blocks is not None:
-            sol = _bcd(network, scheme, *blocks, max_outer, tol, start)
-            if sol.status != "infeasible":
-                sol.history["warm_start"] = "used"
-                return sol
-        sol = _bcd(network, scheme, offload, beamform, max_outer, tol, start)
-        sol.history["warm_start"] = "fell_back"
-        return sol
-    return _bcd(network, scheme, offload, beamform, max_outer, tol, start)
+        beamform = lambda a, b, w0: optimize_beamforming(  # noqa: E731
+            network, a, b, w0=w0, workers=workers, **bf_kw)
+
+    def cold() -> Solution:
+        if bf_kw["caps"] == "paper":
+            return _bcd(network, scheme, offload, beamform, max_outer, tol, start)
+        return _multi_start(network, scheme, offload, beamform, max_outer, tol, start, cloud)
+
+    if warm_start is None:
+        return cold()
+    blocks = _warm_blocks(network, warm_start, cloud, offload, beamform)
+    if blocks is not None:
+        sol = _bcd(network, scheme, *blocks, max_outer, tol, start)
+        if sol.status != "infeasible":
+            sol.history["warm_start"] = "used"
+            return sol
+    sol = cold()
+    sol.history["warm_start"] = "fell_back"
+    return sol

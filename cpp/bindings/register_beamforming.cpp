@@ -31,7 +31,8 @@ class BeamformingCore {
   }
 
   py::dict optimize(const py::object& w0_obj, int max_iter, double tol, int workers,
-                    bool record_iterates) const {
+                    bool record_iterates, bool slack_caps, double slack_share,
+                    double feasibility_margin) const {
     const Dims& d = in_.dims;
     auto w0 = checked<cdouble>(w0_obj, "w0", {d.K, d.N});
     BeamformingSettings settings;
@@ -39,6 +40,11 @@ class BeamformingCore {
     settings.tol = tol;
     settings.workers = workers;
     settings.record_iterates = record_iterates;
+    require(slack_share >= 0.0 && slack_share <= 1.0, "slack_share must be in [0, 1]");
+    settings.slack_caps = slack_caps;
+    settings.slack_share = slack_share;
+    require(feasibility_margin >= 0.0, "feasibility_margin must be >= 0");
+    settings.feasibility_margin = feasibility_margin;
     BeamformingResult res;
     {
       // Safe: C++ reads only arrays owned by this object and w0; threads join before return.
@@ -114,7 +120,10 @@ void register_beamforming(py::module_& m) {
            py::arg("task_bits"), py::arg("power_budget"), py::arg("serving"), py::arg("group"),
            py::arg("noise_power"), py::arg("sensing_sinr"), py::arg("bandwidth_hz"))
       .def("optimize", &BeamformingCore::optimize, py::arg("w0"), py::arg("max_iter"),
-           py::arg("tol"), py::arg("workers"), py::arg("record_iterates") = false, "Algorithm 2 from w0 (K,N). -> dict.")
+           py::arg("tol"), py::arg("workers"), py::arg("record_iterates") = false,
+           py::arg("slack_caps") = false, py::arg("slack_share") = 0.5,
+           py::arg("feasibility_margin") = 0.0,
+           "Algorithm 2 from w0 (K,N); slack_caps: the slack rule instead of (58). -> dict.")
       .def("subproblem", &BeamformingCore::subproblem, py::arg("w"), py::arg("k"),
            "Sub-problem (56) of terminal k at iterate w, real scaled form. -> dict P,q,A,b,c.")
       .def("objective", &BeamformingCore::objective, py::arg("w"),

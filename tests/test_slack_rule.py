@@ -1,0 +1,86 @@
+"""Algorithm 2's slack cap rule (caps="slack"), the multi-start BCD and the statuses
+(docs/algorithms.md, "The slack rule")."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tolerances import BEAMFORMING_FEASIBILITY_RTOL
+
+import pyiscc as pi
+from pyiscc.beamforming import sensing_certificate
+
+
+def test_caps_option_is_checked():
+    net = pi.draw_network(pi.Scenario(), seed=0)
+    a = np.zeros((3, 9))
+    with pytest.raises(ValueError, match="^caps"):
+        pi.optimize_beamforming(net, a, a, caps="loose")
+    with pytest.raises(ValueError, match="^beamforming"):
+        pi.solve(net, beamforming={"caps": "loose"})
+
+
+@pytest.mark.parametrize("gamma_db,seed", [(2.0, 0), (2.0, 1), (12.0, 0), (12.0, 2)])
+def test_every_iterate_is_feasible(gamma_db, seed):
+    """Lemma 2 under the slack rule (caps above the interference caused now, extrapolated
+    steps), from the MRS start (12 dB: after the feasibility phase)."""
+    net = pi.draw_network(pi.Scenario(sensing_sinr_db=gamma_db), seed=seed)
+    off = pi.optimize_offloading(net, pi.max_sensing_beams(net))
+    bf = pi.optimize_beamforming(net, off.a, off.b, caps="slack", return_iterates=True)
+    paper = pi.optimize_beamforming(net, off.a, off.b)
+    assert bf.feasible and bf.iterations >= 1
+    for w in bf.iterates:
+        ev = pi.evaluate(net, w, off.a, off.b, rtol=BEAMFORMING_FEASIBILITY_RTOL)
+        assert ev.feasible, ev.violations
+    assert bf.objective == min(bf.history)
+    assert bf.objective <= paper.objective
+
+
+def test_infeasible_only_with_a_certificate():
+    # 60 dB cannot be met even alone at full power: a certificate, status infeasible.
+    net = pi.draw_network(pi.Scenario(sensing_sinr_db=60.0), seed=0)
+    proof = sensing_certificate(net, net.max_power_w)
+    assert proof
+    for k in proof:  # each fails alone: its MRS beam at P_th, every other beam silent
+        w = np.zeros((9, 8), complex)
+        w[k] = pi.max_sensing_beams(net, net.max_power_w)[k]
+        assert pi.evaluate(net, w, np.zeros((3, 9)), np.zeros((3, 9))).echo_sinr[k] < net.scenario.sensing_sinr
+    sol = pi.solve(net, "dcet-iscc")
+    assert sol.status == "infeasible" and not sol.feasible
+    # Table III: the relaxation is feasible, no certificate.
+    assert sensing_certificate(pi.draw_network(pi.Scenario(), seed=0), np.ones(9)) == ()
+
+
+def test_certificate_is_exact_for_one_antenna():
+    """N = 1: the relaxation is the problem itself; at a threshold just above the largest one
+    any powers can meet, the certificate fires, just below it does not (and a point exists)."""
+    sc = pi.Scenario(n_bs=2, n_terminals=3, terminal_antennas=1)
+    p = pi.draw_network(sc, seed=4).max_power_w
+    # Bisection on the threshold at which the certificate starts to fire.
+    lo_db, hi_db = -20.0, 60.0
+    for _ in range(40):
+        mid = 0.5 * (lo_db + hi_db)
+        n = pi.draw_network(sc.replace(sensing_sinr_db=mid), seed=4)
+        lo_db, hi_db = (mid, hi_db) if not sensing_certificate(n, p) else (lo_db, mid)
+    n = pi.draw_network(sc.replace(sensing_sinr_db=lo_db - 0.01), seed=4)
+    sol = pi.solve(n, "dcet-iscc")
+    assert sol.feasible, sol.status
+    assert pi.solve(pi.draw_network(sc.replace(sensing_sinr_db=hi_db + 0.01), seed=4)).status \
+        == "infeasible"
+
+
+def test_must_offload_terminal_gets_a_start():
+    """A terminal whose local CPU power alone exceeds P_th (the paper's start gives it a zero
+    beam and Algorithm 2 reports the drop infeasible) offloads at full power."""
+    net0 = pi.draw_network(pi.Scenario(), seed=0)
+    f = np.array(net0.cpu_local_hz)
+    f[2] = 2.5e9  # eta f^3 = 1.56 W > P_th = 1 W
+    net = pi.Network.from_arrays(net0.scenario, H=net0.H, HI=net0.HI,
+                                 target_angle=net0.target_angle,
+                                 target_distance=net0.target_distance, rcs=net0.rcs,
+                                 cpu_local_hz=f, bs_positions=net0.bs_positions,
+                                 terminal_positions=net0.terminal_positions)
+    paper = pi.solve(net, "dcet-iscc", beamforming={"caps": "paper"})
+    sol = pi.solve(net, "dcet-iscc")
+    assert paper.status == "infeasible"
+    assert sol.feasible and sol.mode[2] != "local"
