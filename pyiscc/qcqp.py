@@ -98,11 +98,12 @@ def solve_qcqp(P: ArrayLike, q: ArrayLike, A: ArrayLike, b: ArrayLike, c: ArrayL
     -------
     QcqpResult
     """
-    # Shapes, finiteness, symmetry and real dtype of NumPy arrays are checked in C++ (one pass,
-    # ValueError naming the parameter); here only what the conversion there would get wrong:
-    # complex data that is not an ndarray (a list of complex numbers), a scalar c.  The common
-    # case (ndarrays, int max_iter, no block_size) costs a few type tests: users embed this facade
-    # and call it once per sub-problem.
+    # Every value is checked in C++ (shapes, finiteness, symmetry, the block structure, max_iter
+    # >= 1, tol in (0, 1), block_size <= n: ValueError naming the parameter).  Here only what the
+    # conversion there cannot see: complex data that is not an ndarray (a list of complex
+    # numbers), a scalar c, Python types (a bool max_iter; None selects the dense path, so
+    # block_size 0 is not accepted here).  The common case (ndarrays, int max_iter, float tol, no
+    # block_size) costs a few type tests: users embed this facade and call it once per sub-problem.
     nd = np.ndarray
     if not (type(P) is nd and type(q) is nd and type(A) is nd and type(b) is nd and type(c) is nd
             and (x0 is None or type(x0) is nd)):
@@ -111,14 +112,16 @@ def solve_qcqp(P: ArrayLike, q: ArrayLike, A: ArrayLike, b: ArrayLike, c: ArrayL
                 raise ValueError(f"{name}: must be real, got a complex array")
     if (c.ndim if type(c) is nd else np.ndim(c)) == 0:
         c = np.atleast_1d(c)
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
-        raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
-    if not 0.0 < tol < 1.0:
-        raise ValueError(f"tol must be in (0, 1), got {tol!r}")
+    if type(max_iter) is not int and (isinstance(max_iter, bool)
+                                      or not isinstance(max_iter, (int, np.integer))):
+        raise ValueError(f"max_iter: must be an integer >= 1, got {max_iter!r}")
+    if type(tol) is not float and (isinstance(tol, bool) or not isinstance(tol, (int, float, np.number))
+                                   or np.iscomplexobj(tol)):
+        raise ValueError(f"tol: must be a number in (0, 1), got {tol!r}")
     if block_size is None:
         block_size = 0
     elif isinstance(block_size, bool) or not isinstance(block_size, (int, np.integer)) or block_size < 1:
-        raise ValueError(f"block_size must be an integer >= 1, got {block_size!r}")
+        raise ValueError(f"block_size: must be an integer >= 1, got {block_size!r}")
     out = _core.solve_qcqp(P, q, A, b, c, x0, int(max_iter), float(tol), int(block_size))
     # The dict holds exactly the fields; filling __dict__ skips the frozen dataclass's per-field
     # object.__setattr__ (3 us of a ~20 us call).

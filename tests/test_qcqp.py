@@ -1,4 +1,4 @@
-"""The QCQP solver (cpp/qcqp.cpp) against CVXPY + Clarabel, by KKT residuals, and on bad input; its
+"""The QCQP solver (cpp/qcqp/) against CVXPY + Clarabel, by KKT residuals, and on bad input; its
 block-structured path against the dense path and Clarabel."""
 
 from __future__ import annotations
