@@ -294,7 +294,9 @@ def render(res: dict[str, Any], info: dict[str, str], command: str, started: str
         "speed swings of a shared machine move both sides alike; absolute times are only "
         "indicative.", "",
         "## Machine", ""]
-    L += _table(["", ""], [[k, v] for k, v in info.items()])
+    # the environment row last, after both load averages
+    L += _table(["", ""], sorted(([k, v] for k, v in info.items()),
+                                 key=lambda kv: kv[0] == "environment"))
     L += ["## Summary: pyiscc against the CVXPY reference implementations", "",
           "Medians (pytest-benchmark); the ratio is the reference's median over pyiscc's.  The "
           "peer (bench/peers) implements the same algorithms with CVXPY + Clarabel for every "
