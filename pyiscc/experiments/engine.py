@@ -271,8 +271,8 @@ class _Backend:
         if self._client is not None:
             try:
                 done, _ = self._distributed.wait(list(futures), return_when="FIRST_COMPLETED")
-            except cf.CancelledError as exc:  # the client lost the scheduler: every future is gone
-                raise ExecutorLost(str(exc)) from exc
+            except Exception as exc:  # the client lost the scheduler: every future is gone
+                raise ExecutorLost(f"{type(exc).__name__}: {exc}") from exc
             return set(done)
         done, _ = cf.wait(futures, return_when=cf.FIRST_COMPLETED)
         return done
