@@ -178,7 +178,7 @@ def test_run_compares_schemes_over_drops(tmp_path, capsys):
     assert "L=2 BSs (M=4), K=3 terminals (N=2)" in out and "3 drop(s), seed 4" in out
     lines = {line.split()[0]: line for line in out.splitlines() if line.split()}
     assert "/3" in lines["local"] and "/3" in lines["dcet-mrs"]
-    assert "Means over feasible drops only" in out
+    assert ex.AVERAGING_NOTE in out
 
 
 def test_run_one_drop_prints_each_solution(tmp_path, capsys):

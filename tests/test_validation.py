@@ -609,15 +609,12 @@ def test_rtol_zero_and_large_are_valid():
     assert loose.feasible or any(v.constraint == "sensing" for v in loose.violations)
 
 
-# solve_qcqp's facade belongs to the QCQP solver's own module; these are inputs it does not yet
-# turn into a ValueError naming the parameter (strict: the mark must go when they are fixed).
-@pytest.mark.xfail(strict=True, raises=(TypeError, pytest.fail.Exception),
-                   reason="solve_qcqp: a non-numeric tol raises TypeError; numeric strings are "
-                          "converted instead of refused")
+# Inputs NumPy would convert or Python would raise TypeError on: refused naming the parameter.
 @pytest.mark.parametrize(("name", "changes"), [
     ("tol", dict(tol="1e-9")), ("tol", dict(tol=None)), ("c", dict(c=np.array(["1"]))),
+    ("c", dict(c="1")), ("q", dict(q=np.array(["1"] * 2))),
 ])
-def test_solve_qcqp_inputs_not_yet_refused(name, changes):
+def test_solve_qcqp_refuses_non_numeric_inputs(name, changes):
     with pytest.raises(ValueError) as info:
         qcqp(**changes)
     assert str(info.value).startswith(name)

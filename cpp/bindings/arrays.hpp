@@ -27,9 +27,14 @@ inline std::string shape_str(const std::vector<py::ssize_t>& shape) {
 // obj converted to a C-contiguous array of T (a copy), or ValueError naming the parameter.
 template <class T>
 carray<T> converted(const py::handle& obj, const char* name) {
-  if constexpr (std::is_same_v<T, double>) {  // forcecast would drop an imaginary part silently
-    if (py::isinstance<py::array>(obj) && py::reinterpret_borrow<py::array>(obj).dtype().kind() == 'c')
-      throw py::value_error(std::string(name) + ": must be real, got a complex array");
+  if (py::isinstance<py::array>(obj)) {
+    const char kind = py::reinterpret_borrow<py::array>(obj).dtype().kind();
+    // forcecast would parse strings ("1" -> 1.0) and drop an imaginary part silently.
+    if (kind == 'U' || kind == 'S' || kind == 'V' || kind == 'M' || kind == 'm')
+      throw py::value_error(std::string(name) + ": must be a numeric array, got dtype kind '" + kind + "'");
+    if constexpr (std::is_same_v<T, double>) {
+      if (kind == 'c') throw py::value_error(std::string(name) + ": must be real, got a complex array");
+    }
   }
   carray<T> arr = carray<T>::ensure(obj);
   if (!arr) {
