@@ -37,9 +37,14 @@ constexpr int kLanes = 2;  // SSE2 / NEON
 #endif
 using vd = double __attribute__((vector_size(8 * kLanes)));
 using vl = long long __attribute__((vector_size(8 * kLanes)));
-using vd_u = double __attribute__((vector_size(8 * kLanes), aligned(8)));  // unaligned access
-inline vd loadv(const double* p) { return *reinterpret_cast<const vd_u*>(p); }
-inline void storev(double* p, vd v) { *reinterpret_cast<vd_u*>(p) = v; }
+// Unaligned loads and stores (any double* will do) through memcpy: an under-aligned vector
+// typedef is honoured by GCC but not by Clang, whose AVX build then faults on 16-byte-aligned data.
+inline vd loadv(const double* p) {
+  vd v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void storev(double* p, vd v) { __builtin_memcpy(p, &v, sizeof v); }
 inline vd splat(double x) { return vd{} + x; }
 
 // The tiled check and maximum below transpose tiles with __builtin_shuffle (GCC only); Clang
