@@ -357,7 +357,9 @@ def _constructed_decisions(network: Network, cloud: bool) -> tuple[NDArray, NDAr
     terminals that cannot compute locally (eta (f^L)^3 > P_th) are placed first."""
     sc = network.scenario
     L, K = network.n_bs, network.n_terminals
-    slots = np.floor(np.broadcast_to(sc.mec_capacity_hz, (L,)) / sc.cpu_mec_hz + 1e-9).astype(int)
+    # At most K slots per server (a huge capacity would overflow the integer cast).
+    slots = np.floor(np.minimum(np.broadcast_to(sc.mec_capacity_hz, (L,)) / sc.cpu_mec_hz + 1e-9,
+                                K)).astype(int)
     gain = np.linalg.norm(network.H, axis=(2, 3))  # (L, K)
     a = np.zeros((L, K), dtype=np.int64)
     b = np.zeros((L, K), dtype=np.int64)
