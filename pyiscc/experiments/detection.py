@@ -18,23 +18,32 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
+from .._validate import real as _real
+
 __all__ = ["marcum_q1", "detection_probability", "required_sinr"]
 
 
 def marcum_q1(a: ArrayLike, b: ArrayLike) -> NDArray[np.float64]:
     """First-order Marcum Q function Q_1(a, b) = ncx2.sf(b^2, df=2, nc=a^2), a, b >= 0
     (broadcast)."""
-    a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
-    if not (np.isfinite(a).all() and np.isfinite(b).all()):
-        raise ValueError("a, b: must be finite")
-    if (a < 0).any() or (b < 0).any():
-        raise ValueError("a, b: must be >= 0")
+    a = _nonnegative(a, "a")
+    b = _nonnegative(b, "b")
     return np.asarray(stats.ncx2.sf(b * b, df=2, nc=a * a), dtype=float)
 
 
+def _nonnegative(value: ArrayLike, name: str) -> NDArray[np.float64]:
+    """``value`` as a float array, finite and >= 0 everywhere."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: must be real numbers, got {value!r}") from None
+    if not np.isfinite(arr).all() or (arr < 0).any():
+        raise ValueError(f"{name}: must be finite and >= 0")
+    return arr
+
+
 def _check_pfa(p_fa: float) -> float:
-    p = float(p_fa)
+    p = _real(p_fa, "p_fa")
     if not 0.0 < p < 1.0:
         raise ValueError(f"p_fa: false-alarm probability must lie in (0, 1), got {p_fa!r}")
     return p
@@ -55,7 +64,10 @@ def detection_probability(echo_sinr: ArrayLike, p_fa: float) -> NDArray[np.float
     ndarray of float, same shape
         P_D = Q_1(sqrt(2 gamma), sqrt(-2 ln P_FA)), in [P_FA, 1].
     """
-    gamma = np.asarray(echo_sinr, dtype=float)
+    try:
+        gamma = np.asarray(echo_sinr, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"echo_sinr: must be real numbers, got {echo_sinr!r}") from None
     if not np.isfinite(gamma).all() or (gamma < 0).any():
         raise ValueError("echo_sinr: must be finite and >= 0 (linear, not dB)")
     p = _check_pfa(p_fa)
@@ -69,7 +81,7 @@ def required_sinr(p_d: float, p_fa: float) -> float:
     from scipy.optimize import brentq
 
     p = _check_pfa(p_fa)
-    if not p < float(p_d) < 1.0:
+    if not p < _real(p_d, "p_d") < 1.0:
         raise ValueError(f"p_d: must lie in (p_fa, 1), got {p_d!r}")
     hi = 1.0
     while detection_probability(hi, p) < p_d:

@@ -59,7 +59,8 @@ __all__ = ["Engine", "TrialTask", "run_sweep", "run_trial", "trial_seed", "resol
 def trial_seed(seed: int, point: int, trial: int) -> np.random.SeedSequence:
     """The SeedSequence of trial ``trial`` of point ``point``: ``SeedSequence(seed).spawn(...)``
     twice, computed directly (see the module docstring)."""
-    return np.random.SeedSequence(seed, spawn_key=(point, trial))
+    return np.random.SeedSequence(integer(seed, "seed", 0),
+                                  spawn_key=(integer(point, "point", 0), integer(trial, "trial", 0)))
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,25 @@ class TrialTask:
     schemes: tuple[tuple[str, str], ...]
     seed_entropy: int
     spawn_key: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        # per trial: type checks only (the engine builds these from a validated SweepSpec)
+        if not isinstance(self.experiment, str) or not self.experiment:
+            raise ValueError(f"experiment: must be a non-empty string, got {self.experiment!r}")
+        integer(self.point, "point", 0)
+        integer(self.trial, "trial", 0)
+        for name in ("params", "scenario", "options"):
+            if not isinstance(getattr(self, name), Mapping):
+                raise ValueError(f"{name}: must be a mapping, got {getattr(self, name)!r}")
+        if not isinstance(self.schemes, tuple) or not all(
+                isinstance(s, tuple) and len(s) == 2 and all(isinstance(x, str) for x in s)
+                for s in self.schemes):
+            raise ValueError(f"schemes: must be a tuple of (name, 'module:function') string "
+                             f"pairs, got {self.schemes!r}")
+        integer(self.seed_entropy, "seed_entropy", 0)
+        if not isinstance(self.spawn_key, tuple) or not all(
+                isinstance(k, int) and not isinstance(k, bool) and k >= 0 for k in self.spawn_key):
+            raise ValueError(f"spawn_key: must be a tuple of integers >= 0, got {self.spawn_key!r}")
 
 
 def _runner_path(runner: SchemeRunner) -> str:

@@ -47,8 +47,10 @@ def register_scheme(name: str, runner: SchemeRunner, *, replace: bool = False) -
         raise ValueError(f"name: must be a non-empty string without ':', got {name!r}")
     if not callable(runner):
         raise ValueError(f"runner: must be callable, got {type(runner).__name__}")
+    if not isinstance(replace, (bool, np.bool_)):
+        raise ValueError(f"replace: must be a bool, got {replace!r}")
     if name in SCHEME_RUNNERS and SCHEME_RUNNERS[name] is not runner and not replace:
-        raise ValueError(f"scheme {name!r} is already registered (pass replace=True)")
+        raise ValueError(f"name: scheme {name!r} is already registered (pass replace=True)")
     SCHEME_RUNNERS[name] = runner
     return runner
 
@@ -71,6 +73,14 @@ def evaluation_metrics(ev: Evaluation, a: NDArray[np.float64], b: NDArray[np.flo
         ``n_cloud``, ``constraints_met`` (bool: no violation of (18c)-(18e)) and
         ``n_violations``.  ``feasible`` is left to the caller: it is the scheme's policy.
     """
+    if not isinstance(ev, Evaluation):
+        raise ValueError(f"ev: must be an Evaluation, got {type(ev).__name__}")
+    shape = np.shape(ev.rate)
+    for name, x in (("a", a), ("b", b)):
+        arr = np.asarray(x)
+        if arr.shape != shape or not np.isin(arr, (0, 1)).all():
+            raise ValueError(f"{name}: must be an {shape} array of 0/1 decisions (the shape of "
+                             f"ev.rate), got shape {arr.shape}")
     n_mec = int(np.asarray(a).sum())
     n_cloud = int(np.asarray(b).sum())
     return {

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..scenario import Scenario
@@ -279,6 +280,13 @@ class ClaimResult:
     holds: bool
     detail: str
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.holds, (bool, np.bool_)):
+            raise ValueError(f"holds: must be a bool, got {self.holds!r}")
+        object.__setattr__(self, "holds", bool(self.holds))  # a NumPy bool is stored as bool
+        if not isinstance(self.detail, str):
+            raise ValueError(f"detail: must be a string, got {self.detail!r}")
+
 
 @dataclass(frozen=True)
 class Claim:
@@ -295,6 +303,12 @@ class Claim:
 
     text: str
     check: Callable[[pd.DataFrame], ClaimResult]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.text, str) or not self.text.strip():
+            raise ValueError(f"text: must be a non-empty string, got {self.text!r}")
+        if not callable(self.check):
+            raise ValueError(f"check: must be callable, got {type(self.check).__name__}")
 
 
 @dataclass(frozen=True)

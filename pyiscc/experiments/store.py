@@ -78,6 +78,13 @@ class TrialRow:
     host: str | None
 
 
+def _out_dir(out_dir: Any) -> Path:
+    """``out_dir`` (a non-empty string or path-like) as a Path."""
+    if isinstance(out_dir, str) and out_dir or isinstance(out_dir, PathLike):
+        return Path(out_dir)
+    raise ValueError(f"out_dir: must be a directory path, got {out_dir!r}")
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
@@ -99,11 +106,13 @@ class ResultStore:
     """
 
     def __init__(self, out_dir: str | PathLike[str], *, readonly: bool = False) -> None:
-        self.out_dir = Path(out_dir)
+        self.out_dir = _out_dir(out_dir)
+        if not isinstance(readonly, bool):
+            raise ValueError(f"readonly: must be a bool, got {readonly!r}")
         self.path = self.out_dir / DB_NAME
         if readonly:
             if not self.path.exists():
-                raise FileNotFoundError(f"no results database at {self.path}")
+                raise ValueError(f"out_dir: no results database at {self.path}")
             self._conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30.0)
         else:
             self.out_dir.mkdir(parents=True, exist_ok=True)

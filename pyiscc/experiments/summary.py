@@ -16,7 +16,7 @@ import pandas as pd
 
 from .detection import detection_probability
 from .specs import SweepSpec
-from .store import ResultStore
+from .store import ResultStore, _out_dir
 
 __all__ = ["AVERAGING_NOTE", "Z95", "rows_frame", "summarize", "load_results", "load_summary",
            "export"]
@@ -81,6 +81,13 @@ def summarize(rows: Sequence[Mapping[str, Any]] | pd.DataFrame, spec: SweepSpec)
         the same in words.  NaN where a point has fewer feasible trials than needed (0 for the
         mean, 2 for the spread).
     """
+    if not isinstance(spec, SweepSpec):
+        raise ValueError(f"spec: must be a SweepSpec, got {type(spec).__name__}")
+    if not isinstance(rows, pd.DataFrame) and (
+            isinstance(rows, (str, bytes, Mapping)) or not isinstance(rows, Sequence)
+            or not all(isinstance(r, Mapping) for r in rows)):
+        raise ValueError("rows: must be a DataFrame or a sequence of row mappings, "
+                         f"got {type(rows).__name__}")
     if isinstance(rows, pd.DataFrame):
         df = rows if spec.p_fa is None else _with_detection(rows, spec.p_fa)
     else:
@@ -128,6 +135,8 @@ def summarize(rows: Sequence[Mapping[str, Any]] | pd.DataFrame, spec: SweepSpec)
 def load_results(out_dir: str | PathLike[str], experiment: str | None = None) -> pd.DataFrame:
     """Every stored trial row of ``out_dir`` (or of one experiment) as a DataFrame
     (see :func:`rows_frame`)."""
+    if experiment is not None and not isinstance(experiment, str):
+        raise ValueError(f"experiment: must be a string or None, got {experiment!r}")
     with ResultStore(out_dir, readonly=True) as store:
         specs = store.experiments()
         frames = []
@@ -145,6 +154,8 @@ def load_results(out_dir: str | PathLike[str], experiment: str | None = None) ->
 
 def load_summary(out_dir: str | PathLike[str], experiment: str) -> pd.DataFrame:
     """The summary of one stored experiment (as :func:`summarize`)."""
+    if not isinstance(experiment, str):
+        raise ValueError(f"experiment: must be a string, got {experiment!r}")
     with ResultStore(out_dir, readonly=True) as store:
         specs = store.experiments()
         if experiment not in specs:
@@ -182,7 +193,7 @@ def export(out_dir: str | PathLike[str], fmt: str = "csv") -> list[Path]:
         raise ValueError(f"fmt: must be 'csv' or 'parquet', got {fmt!r}")
     if fmt == "parquet" and importlib.util.find_spec("pyarrow") is None:
         raise ImportError("Parquet export needs pyarrow (pip install pyarrow); use fmt='csv'")
-    out = Path(out_dir)
+    out = _out_dir(out_dir)
     raw = _flat_for_file(load_results(out))
     with ResultStore(out, readonly=True) as store:
         names = list(store.experiments())
