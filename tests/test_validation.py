@@ -154,6 +154,7 @@ def test_core_rejects_wrong_shapes_with_parameter_name():
 # M=4) built once; the calls never reach a solver.
 from pathlib import Path  # noqa: E402
 
+from pyiscc import experiments as ex  # noqa: E402
 from pyiscc.experiments import specs as _specs  # noqa: E402
 
 SMALL = pi.Scenario(n_bs=2, n_terminals=3, bs_antennas=4, terminal_antennas=2)
@@ -215,6 +216,29 @@ def run_sweep(**changes):
     if "dask_local" in changes or "scheduler" in changes:
         base["workers"] = changes.get("workers")
     return run(base.pop("spec"), base.pop("out_dir"), **base)
+
+
+def trial_task(**changes):
+    """A TrialTask of sweep() with some fields replaced."""
+    base = dict(experiment="s", point=0, trial=0, params={"bandwidth_hz": 5e6},
+                scenario=SMALL.to_dict(), options={},
+                schemes=(("local", "pyiscc.experiments.runners:run_local"),), seed_entropy=1,
+                spawn_key=(0, 0))
+    base.update(changes)
+    return ex.TrialTask(**base)
+
+
+def empty_dir():
+    import tempfile
+
+    return tempfile.mkdtemp()
+
+
+def _runner(network, **options):
+    return {"feasible": True}
+
+
+EV = pi.evaluate(N, W, Z, Z)
 
 
 def qcqp(**changes):
@@ -443,6 +467,81 @@ BAD = [
     ("n_terminals", lambda: _specs.load_spec(toml_file(
         'name = "s"\nschemes = ["local"]\ntrials = 1\n[x]\nparam = "n_bs"\nvalues = [1]\n'
         '[scenario]\nn_terminals = 0\n'))),
+    # ---- the engine, store and result helpers
+    ("workers", lambda: ex.Engine(workers=0)),
+    ("workers", lambda: ex.Engine(workers=2.0)),
+    ("workers", lambda: ex.Engine(workers=2, scheduler="tcp://localhost:8786")),
+    ("dask_local", lambda: ex.Engine(workers=None, dask_local=0)),
+    ("scheduler", lambda: ex.Engine(workers=None, scheduler=b"tcp://h:1")),
+    ("progress", lambda: ex.Engine(workers=1, progress=None)),
+    ("max_in_flight", lambda: ex.Engine(workers=1, max_in_flight=-1)),
+    ("seed", lambda: ex.trial_seed(-1, 0, 0)),
+    ("seed", lambda: ex.trial_seed(1.5, 0, 0)),
+    ("point", lambda: ex.trial_seed(1, -1, 0)),
+    ("trial", lambda: ex.trial_seed(1, 0, -2)),
+    ("trial", lambda: ex.trial_seed(1, 0, True)),
+    ("experiment", lambda: trial_task(experiment="")),
+    ("point", lambda: trial_task(point=-1)),
+    ("trial", lambda: trial_task(trial=-1)),
+    ("trial", lambda: trial_task(trial=0.0)),
+    ("params", lambda: trial_task(params=[("bandwidth_hz", 5e6)])),
+    ("scenario", lambda: trial_task(scenario=SMALL)),
+    ("options", lambda: trial_task(options=None)),
+    ("schemes", lambda: trial_task(schemes=["local"])),
+    ("schemes", lambda: trial_task(schemes=(("local",),))),
+    ("seed_entropy", lambda: trial_task(seed_entropy=-1)),
+    ("spawn_key", lambda: trial_task(spawn_key=[0, 0])),
+    ("spawn_key", lambda: trial_task(spawn_key=(0, -1))),
+    ("task", lambda: ex.run_trial({"experiment": "s"})),
+    ("trial", lambda: ex.run_trial(trial_task(trial=-1))),
+    ("out_dir", lambda: ex.ResultStore(empty_dir(), readonly=True)),
+    ("out_dir", lambda: ex.ResultStore(None)),
+    ("out_dir", lambda: ex.ResultStore("")),
+    ("readonly", lambda: ex.ResultStore(empty_dir(), readonly="yes")),
+    ("out_dir", lambda: ex.load_results(empty_dir())),
+    ("out_dir", lambda: ex.load_results(3)),
+    ("experiment", lambda: ex.load_results(empty_dir(), experiment=1)),
+    ("out_dir", lambda: ex.load_summary(empty_dir(), "s")),
+    ("experiment", lambda: ex.load_summary(empty_dir(), None)),
+    ("fmt", lambda: ex.export(empty_dir(), fmt="xlsx")),
+    ("fmt", lambda: ex.export(empty_dir(), fmt=None)),
+    ("out_dir", lambda: ex.export(empty_dir())),
+    ("out_dir", lambda: ex.export(None)),
+    ("spec", lambda: ex.summarize([], {"name": "s"})),
+    ("rows", lambda: ex.summarize("rows", sweep())),
+    ("rows", lambda: ex.summarize([1, 2], sweep())),
+    ("name", lambda: ex.register_scheme("", _runner)),
+    ("name", lambda: ex.register_scheme("a:b", _runner)),
+    ("name", lambda: ex.register_scheme(3, _runner)),
+    ("name", lambda: ex.register_scheme("local", _runner)),
+    ("runner", lambda: ex.register_scheme("validation-test", "module:f")),
+    ("replace", lambda: ex.register_scheme("local", _runner, replace="yes")),
+    ("ev", lambda: ex.evaluation_metrics({"mean_latency": 1.0}, Z, Z)),
+    ("a", lambda: ex.evaluation_metrics(EV, np.zeros((K, L)), Z)),
+    ("a", lambda: ex.evaluation_metrics(EV, Z + 0.5, Z)),
+    ("b", lambda: ex.evaluation_metrics(EV, Z, np.zeros(K))),
+    ("a", lambda: ex.marcum_q1(-1.0, 1.0)),
+    ("a", lambda: ex.marcum_q1("x", 1.0)),
+    ("b", lambda: ex.marcum_q1(1.0, [1.0, NAN])),
+    ("b", lambda: ex.marcum_q1(1.0, -0.5)),
+    ("echo_sinr", lambda: ex.detection_probability(-1.0, 1e-3)),
+    ("echo_sinr", lambda: ex.detection_probability([1.0, NAN], 1e-3)),
+    ("echo_sinr", lambda: ex.detection_probability("10 dB", 1e-3)),
+    ("p_fa", lambda: ex.detection_probability(1.0, 0.0)),
+    ("p_fa", lambda: ex.detection_probability(1.0, 1.0)),
+    ("p_fa", lambda: ex.detection_probability(1.0, NAN)),
+    ("p_fa", lambda: ex.detection_probability(1.0, "0.1")),
+    ("p_fa", lambda: ex.required_sinr(0.9, 1.5)),
+    ("p_d", lambda: ex.required_sinr(1e-4, 1e-3)),
+    ("p_d", lambda: ex.required_sinr(1e-3, 1e-3)),
+    ("p_d", lambda: ex.required_sinr(1.0, 1e-3)),
+    ("p_d", lambda: ex.required_sinr(None, 1e-3)),
+    ("text", lambda: ex.Claim(text=None, check=lambda df: ex.ClaimResult(True, ""))),
+    ("text", lambda: ex.Claim(text=" ", check=lambda df: ex.ClaimResult(True, ""))),
+    ("check", lambda: ex.Claim(text="Fig. 5: lower", check="lower")),
+    ("holds", lambda: ex.ClaimResult(1, "1/1 points")),
+    ("holds", lambda: ex.ClaimResult("True", "1/1 points")),
+    ("detail", lambda: ex.ClaimResult(True, None)),
 ]
 
 
@@ -469,7 +568,10 @@ def test_table_covers_every_public_entry_point():
                  "pi.optimize_beamforming(", "pi.optimize_beamforming_centralized(", "pi.solve(",
                  "pi.max_sensing_beams(", "pi.max_ratio_beams(", "qcqp(",
                  "sweep(", "SweepSpec.from_dict(", "FigureSpec.from_dict(", "load_spec(",
-                 "run_sweep("):
+                 "run_sweep(", "Engine(", "trial_seed(", "trial_task(", "run_trial(",
+                 "ResultStore(", "load_results(", "load_summary(", "export(", "summarize(",
+                 "register_scheme(", "evaluation_metrics(", "marcum_q1(",
+                 "detection_probability(", "required_sinr(", "Claim(", "ClaimResult("):
         assert name in table, name
     assert len(BAD) >= 120
 
@@ -618,3 +720,35 @@ def test_solve_qcqp_refuses_non_numeric_inputs(name, changes):
     with pytest.raises(ValueError) as info:
         qcqp(**changes)
     assert str(info.value).startswith(name)
+
+
+def test_experiment_helpers_accept_their_edge_values(tmp_path):
+    # the boundaries that are valid: zero seeds/indices, zero arguments, empty stores and rows
+    np.testing.assert_array_equal(ex.trial_seed(0, 0, 0).generate_state(4),
+                                  np.random.SeedSequence(0, spawn_key=(0, 0)).generate_state(4))
+    assert ex.trial_seed(np.int64(3), np.int32(1), 2).spawn_key == (1, 2)
+    assert float(ex.marcum_q1(0.0, 0.0)) == pytest.approx(1.0)
+    assert ex.marcum_q1([], []).shape == (0,)
+    assert float(ex.detection_probability(0.0, 0.25)) == pytest.approx(0.25)
+    assert float(ex.detection_probability(np.float32(1.0), np.float64(1e-3))) > 1e-3
+    gamma = ex.required_sinr(0.9, 1e-3)
+    assert float(ex.detection_probability(gamma, 1e-3)) == pytest.approx(0.9)
+    result = ex.ClaimResult(np.bool_(True), "")
+    assert result.holds is True
+    assert ex.Claim("Fig. 5: lower", lambda df: result).check(None) is result
+    # registering the same runner again under its own name is a no-op, not a clash
+    assert ex.register_scheme("local", ex.SCHEME_RUNNERS["local"]) is ex.SCHEME_RUNNERS["local"]
+    with ex.ResultStore(tmp_path / "store"):
+        pass
+    with ex.ResultStore(str(tmp_path / "store"), readonly=True) as store:
+        assert store.experiments() == {}
+    assert ex.load_results(tmp_path / "store").empty
+    assert [p.name for p in ex.export(tmp_path / "store")] == ["trials.csv", "summary.csv"]
+    empty = ex.summarize([], sweep())  # no trials yet: one row per (point, scheme), counts 0
+    assert (len(empty), int(empty["n_trials"].sum())) == (1, 0)
+    rows = ex.run_trial(trial_task())
+    assert [(r.scheme, r.status) for r in rows] == [("local", "ok")]
+    with ex.Engine(workers=1, progress=False, max_in_flight=1) as engine:
+        assert (engine.kind, engine.n_workers, engine.max_in_flight) == ("serial", 1, 1)
+    ev = pi.evaluate(N, W, A1, Z)
+    assert ex.evaluation_metrics(ev, A1.astype(bool), Z.astype(np.int8))["n_mec"] == 1

@@ -184,6 +184,8 @@ def run_trial(task: TrialTask) -> list[TrialRow]:
     and the traceback; the other schemes still run.  Top-level and picklable, so any executor
     can call it.
     """
+    if not isinstance(task, TrialTask):
+        raise ValueError(f"task: must be a TrialTask, got {type(task).__name__}")
     host = f"{socket.gethostname()}:{os.getpid()}"
     inputs = {"params": dict(task.params), "options": dict(task.options)}
 
