@@ -61,10 +61,13 @@ def legend_outside(fig: Figure, legend, axes: list[Axes]) -> bool:
     return not any(box.overlaps(ax.get_window_extent()) for ax in axes)
 
 
-def test_import_pyiscc_does_not_import_matplotlib_or_pandas():
+def test_import_pyiscc_does_not_import_matplotlib_or_pandas(tmp_path):
     code = ("import sys, pyiscc; "
             "print(sorted(m for m in ('matplotlib', 'pandas') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    # cwd away from the checkout: `python -c` puts the cwd first on sys.path, and the source
+    # tree has no compiled modules.
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
+                         cwd=tmp_path)
     assert out.stdout.strip() == "[]"
 
 

@@ -183,7 +183,10 @@ def test_lost_scheduler_connection_then_rerun_on_a_new_cluster_resumes(tiny, tmp
 
         killer = threading.Thread(target=kill_when_some_are_committed)
         killer.start()
-        with pytest.raises(RuntimeError, match="connection to the Dask scheduler"):
+        # Depending on when the scheduler dies, the client reports the lost connection or a
+        # failed task-graph transfer; either way the sweep stops blaming no trial.
+        with pytest.raises(RuntimeError,
+                           match="connection to the Dask scheduler|no trial is blamed"):
             ex.run_sweep(s, out, scheduler=first.address, progress=False, max_in_flight=2)
         killer.join()
     finally:
