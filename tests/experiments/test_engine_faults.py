@@ -24,7 +24,6 @@ from exp_helpers import tiny  # noqa: F401  (fixture)
 distributed = pytest.importorskip("distributed")
 
 HERE = Path(__file__).parent
-ROOT = HERE.parent.parent
 TIMING = ("runtime_s",)
 
 
@@ -123,8 +122,10 @@ class _Cluster:
     def __init__(self, where: Path) -> None:
         where.mkdir()
         self.file = where / "scheduler.json"
+        # exp_runners (tests/experiments) importable; never the checkout's root, whose pyiscc/
+        # is the source tree without the compiled modules (the installed package must be used).
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-            [str(ROOT), str(HERE), os.environ.get("PYTHONPATH", "")]))
+            [str(HERE), str(HERE.parent), os.environ.get("PYTHONPATH", "")]))
         common = dict(env=env, cwd=where, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.scheduler = subprocess.Popen(
             [sys.executable, "-m", "distributed.cli.dask_scheduler", "--scheduler-file",
