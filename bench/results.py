@@ -139,14 +139,9 @@ def machine() -> dict[str, str]:
     import pyiscc
     from pyiscc import _core
 
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from multicore import machine as host  # bench/: the CPU model as the multi-core run reads it
+
+    cpu = host()["cpu"] or "unknown"
     versions = [f"Python {platform.python_version()}", f"NumPy {numpy.__version__}",
                 f"SciPy {scipy.__version__}"]
     for name in ("cvxpy", "clarabel", "osqp", "pytest_benchmark"):
