@@ -8,7 +8,7 @@ from numpy.typing import ArrayLike, NDArray
 from ._validate import numeric
 from .network import Network
 
-__all__ = ["beam_power", "max_sensing_beams", "max_ratio_beams"]
+__all__ = ["beam_power", "max_sensing_beams", "max_ratio_beams", "sensing_limited_beams"]
 
 
 def beam_power(network: Network) -> NDArray[np.float64]:
@@ -54,3 +54,56 @@ def max_ratio_beams(network: Network, power_w: ArrayLike | None = None
     k = np.arange(network.n_terminals)
     h = u[best, k, :, 0]  # (K, N), unit norm
     return np.sqrt(p)[:, None] * h
+
+
+#: Margin of :func:`sensing_limited_beams` above the threshold (far inside the 1e-6 tolerance of
+#: :func:`pyiscc.evaluate`, far above the rounding of the SINR).
+SENSING_MARGIN = 1e-9
+
+
+def sensing_limited_beams(network: Network, w: ArrayLike | None = None, *,
+                          max_iter: int = 1000) -> NDArray[np.complex128]:
+    """The beams ``w`` scaled to the least powers that meet every echo-SINR constraint (18e).
+
+    The echo SINR (8) of terminal k is linear in its own power and its interference is linear in
+    the others' powers, so the least powers along fixed directions are the fixed point of the
+    standard interference function ``p_k <- p_k Gamma_r / gamma_k(p)`` (Yates' power control),
+    reached monotonically from ``w``'s powers; a terminal whose SINR stays below the threshold at
+    its power in ``w`` keeps that power (the update never raises a power above ``w``'s).
+
+    This is the local-execution power of ``solve(net, "local",
+    beamforming={"local_power": "sensing"})``: a terminal that computes locally transmits only
+    what its own sensing needs (docs/model.md, "Local-execution power").
+
+    Parameters
+    ----------
+    network : Network
+    w : (K, N) complex, optional
+        Directions and the largest powers [sqrt(W)]; default the MRS beams at
+        :func:`beam_power`.
+    max_iter : int
+        Cap on fixed-point steps (each one :func:`pyiscc.evaluate` of the K echo SINRs).
+
+    Returns
+    -------
+    (K, N) complex
+        Beams with ``gamma_k >= Gamma_r (1 + 1e-9)`` wherever ``w`` allowed it.
+    """
+    from .metrics import check_beams  # metrics imports this module
+
+    w0 = max_sensing_beams(network) if w is None else np.array(check_beams(network, w), dtype=complex)
+    p_max = np.einsum("kn,kn->k", w0.conj(), w0).real
+    unit = np.divide(w0, np.sqrt(p_max)[:, None], out=np.zeros_like(w0),
+                     where=p_max[:, None] > 0)
+    zeros = np.zeros((network.n_bs, network.n_terminals))
+    target = network.scenario.sensing_sinr * (1.0 + SENSING_MARGIN)
+    p = p_max.copy()
+    for _ in range(max_iter):
+        echo = network.core.evaluate(np.sqrt(p)[:, None] * unit, zeros, zeros)[1]
+        scale = np.divide(target, echo, out=np.ones_like(p), where=echo > 0)
+        new = np.minimum(p * scale, p_max)
+        if np.all(np.abs(new - p) <= 1e-13 * p):
+            p = new
+            break
+        p = new
+    return np.sqrt(p)[:, None] * unit

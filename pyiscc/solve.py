@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from .beamforming import (CAP_RULES, optimize_beamforming, power_budget, sensing_certificate,
                           sensing_margins, serving_bs)
-from .beams import beam_power, max_ratio_beams, max_sensing_beams
+from .beams import beam_power, max_ratio_beams, max_sensing_beams, sensing_limited_beams
 from .joint import optimize_beamforming_centralized
 from .metrics import FEASIBILITY_RTOL, Evaluation, Violation, evaluate
 from .network import Network
@@ -35,6 +35,12 @@ MODES = ("local", "mec", "cloud")
 #: Algorithm 2's interference-cap rule when ``beamforming={"caps": ...}`` is not given
 #: (:data:`pyiscc.beamforming.CAP_RULES`; ``"paper"`` reproduces the paper's algorithm).
 DEFAULT_CAPS = "slack"
+
+#: The transmit power of the ``local`` scheme's MRS beams (``beamforming={"local_power": ...}``):
+#: ``"budget"`` (default, DESIGN.md section 2) ``P_th - eta (f^L)^3``, the whole budget the
+#: local mode leaves; ``"sensing"``: the least power that meets each terminal's echo-SINR
+#: constraint (18e) (:func:`pyiscc.beams.sensing_limited_beams`, docs/model.md).
+LOCAL_POWER = ("budget", "sensing")
 
 
 @dataclass(frozen=True, eq=False)
@@ -455,7 +461,8 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
         ``caps``; also used by the centralised beamforming of ``ccet-iscc``).  ``caps``:
         ``"slack"`` (default, :data:`DEFAULT_CAPS`): Algorithm 2 with the slack cap rule and
         the multi-start BCD (docs/algorithms.md); ``"paper"``: the paper's algorithm, bit for
-        bit (MRS start, update (58)).
+        bit (MRS start, update (58)).  ``local_power`` (``local`` scheme only, see
+        :data:`LOCAL_POWER`): ``"budget"`` (default) or ``"sensing"``.
     warm_start : Solution, optional
         A previous solution on a network of the same sizes (the last time slot of a
         simulation): the BCD starts from its decisions and beams instead of the cold starts
@@ -477,7 +484,11 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
     tol = real(tol, "tol", minimum=0.0)
     workers = integer(workers, "workers", 1)
     off_kw = options(offloading, "offloading", {"rho", "max_iter", "tol", "backend"})
-    bf_kw = options(beamforming, "beamforming", {"max_iter", "tol", "caps"})
+    bf_kw = options(beamforming, "beamforming", {"max_iter", "tol", "caps", "local_power"})
+    local_power = bf_kw.pop("local_power", "budget")
+    if local_power not in LOCAL_POWER:
+        raise ValueError(f"beamforming: local_power must be one of {', '.join(LOCAL_POWER)}; "
+                         f"got {local_power!r}")
     # The option values, checked once here rather than inside the first BCD round (a key not
     # given is checked with a valid placeholder).
     try:
@@ -507,6 +518,8 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
         L, K = network.n_bs, network.n_terminals
         zeros = np.zeros((L, K), dtype=np.int64)
         w = max_sensing_beams(network)
+        if local_power == "sensing":
+            w = sensing_limited_beams(network, w)
         history = {"total_latency": np.zeros(0), "offloading": [], "beamforming": []}
         return _finish(network, scheme, w, zeros, zeros, "not_enforced", history, 0, start)
     if scheme == "dcet-mrs":
