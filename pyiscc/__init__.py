@@ -14,7 +14,7 @@ from __future__ import annotations
 from ._core import __version__
 from . import qcqp
 from .beamforming import BeamformingResult, optimize_beamforming
-from .beams import max_sensing_beams, max_ratio_beams
+from .beams import max_sensing_beams, max_ratio_beams, sensing_limited_beams
 from .metrics import Evaluation, Violation, evaluate
 from .network import Network, draw_network
 from .offloading import OffloadingResult, optimal_offloading, optimize_offloading
@@ -36,6 +36,7 @@ __all__ = [
     "evaluate",
     "max_ratio_beams",
     "max_sensing_beams",
+    "sensing_limited_beams",
     "optimal_offloading",
     "optimize_beamforming",
     "optimize_beamforming_centralized",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import numeric
+from ._validate import integer, numeric
 from .network import Network
 
 __all__ = ["beam_power", "max_sensing_beams", "max_ratio_beams", "sensing_limited_beams"]
@@ -91,6 +91,9 @@ def sensing_limited_beams(network: Network, w: ArrayLike | None = None, *,
     """
     from .metrics import check_beams  # metrics imports this module
 
+    if not isinstance(network, Network):
+        raise ValueError(f"network must be a Network, got {type(network).__name__}")
+    max_iter = integer(max_iter, "max_iter", 1)
     w0 = max_sensing_beams(network) if w is None else np.array(check_beams(network, w), dtype=complex)
     p_max = np.einsum("kn,kn->k", w0.conj(), w0).real
     unit = np.divide(w0, np.sqrt(p_max)[:, None], out=np.zeros_like(w0),
