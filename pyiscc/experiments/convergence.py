@@ -25,7 +25,7 @@ from .plots import LINESTYLES, MARKERS
 from .runners import register_scheme
 from .specs import FigureSpec
 
-__all__ = ["run_convergence", "plot_convergence"]
+__all__ = ["run_convergence", "run_convergence_slack", "plot_convergence"]
 
 
 def run_convergence(network: Network, **options: Any) -> dict[str, Any]:
@@ -42,7 +42,17 @@ def run_convergence(network: Network, **options: Any) -> dict[str, Any]:
             "upload_latency": float(bf.objective), "runtime_s": time.perf_counter() - start}
 
 
+def run_convergence_slack(network: Network, **options: Any) -> dict[str, Any]:
+    """``convergence-slack``: :func:`run_convergence` with Algorithm 2's slack cap rule
+    (``caps="slack"``, the library's default; docs/algorithms.md) from the same start."""
+    return run_convergence(network, **{**options, "caps": "slack"})
+
+
 register_scheme("convergence", run_convergence)
+register_scheme("convergence-slack", run_convergence_slack)
+
+#: The line style of panel (b) per cap rule (panel (a) is the same for both: same start).
+RULES = {"convergence": ("-", "paper's caps (58)"), "convergence-slack": ("--", "slack caps, better of MRS/MRT start (ours)")}
 
 
 def _mean_padded(histories: list[list[float]]) -> np.ndarray:
@@ -59,13 +69,21 @@ def plot_convergence(spec: FigureSpec, rows: pd.DataFrame, out_dir: str | PathLi
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, 2)
     ok = rows[(rows["status"] == "ok")]
-    for i, (x, group) in enumerate(ok.groupby(spec.sweep.x_param, sort=True)):
-        style = dict(marker=MARKERS[i % len(MARKERS)], linestyle=LINESTYLES[i % len(LINESTYLES)],
-                     color=f"C{i}", markevery=0.1, label=f"M = {x:g} ({len(group)} drops)")
-        admm = _mean_padded([list(h) for h in group["admm_history"]])
-        bf = _mean_padded([list(h) for h in group["beamforming_history"]])
-        axes[0].plot(np.arange(1, len(admm) + 1), admm, **style)
-        axes[1].plot(np.arange(len(bf)), 1e3 * bf, **style)
+    if "scheme" not in ok:
+        ok = ok.assign(scheme="convergence")
+    several = ok["scheme"].nunique() > 1
+    for i, (x, by_x) in enumerate(ok.groupby(spec.sweep.x_param, sort=True)):
+        for scheme, group in by_x.groupby("scheme", sort=True):
+            line, rule = RULES.get(scheme, (LINESTYLES[i % len(LINESTYLES)], scheme))
+            label = f"M = {x:g} ({len(group)} drops)"
+            style = dict(marker=MARKERS[i % len(MARKERS)], color=f"C{i}", markevery=0.1,
+                         linestyle=line if several else LINESTYLES[i % len(LINESTYLES)])
+            if scheme == "convergence" or not several:
+                admm = _mean_padded([list(h) for h in group["admm_history"]])
+                axes[0].plot(np.arange(1, len(admm) + 1), admm, label=label, **style)
+            bf = _mean_padded([list(h) for h in group["beamforming_history"]])
+            axes[1].plot(np.arange(len(bf)), 1e3 * bf,
+                         label=f"{label}, {rule}" if several else label, **style)
     axes[0].set(xlabel="ADMM iteration", ylabel="Relaxed total latency (20) [s]",
                 title="(a) Algorithm 1", xscale="log")
     axes[1].set(xlabel="Algorithm 2 iteration", ylabel="Upload latency (39) [ms]",

@@ -155,7 +155,8 @@ def paper_figures(trials: int = 500, seed: int = 2026) -> dict[str, FigureSpec]:
     three = ("local", "et-iscc", "dcet-iscc")
     figs: dict[str, FigureSpec] = {}
     figs["2"] = FigureSpec(
-        sweep=SweepSpec("fig02_convergence", sc, "bs_antennas", (8, 16, 32), ("convergence",),
+        sweep=SweepSpec("fig02_convergence", sc, "bs_antennas", (8, 16, 32),
+                        ("convergence", "convergence-slack"),
                         trials, seed, metrics=("admm_iterations", "beamforming_iterations",
                                                "upload_latency")),
         title="Fig. 2: convergence of Algorithm 1 (a) and Algorithm 2 (b)",
