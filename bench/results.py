@@ -44,11 +44,12 @@ MODES: dict[str, dict[str, Any]] = {
     "default": {"k": "not full", "max_time": "0.25", "min_rounds": "3", "peer_drops": 6,
                 "sizes": ["9,3,16", "40,5,16", "100,10,32", "300,20,64"],
                 "threads_size": "300,20,64", "acc_offloading": 100, "acc_beamforming": 50,
-                "acc_solve": 50},
+                "acc_solve": 50, "reproduce_trials": 20},
     "quick": {"k": "not K1000 and not full", "max_time": "0.1", "min_rounds": "3",
               "peer_drops": 3,
               "sizes": ["9,3,16", "40,5,16", "100,10,32"], "threads_size": "100,10,32",
-              "acc_offloading": 20, "acc_beamforming": 10, "acc_solve": 10},
+              "acc_offloading": 20, "acc_beamforming": 10, "acc_solve": 10,
+              "reproduce_trials": 4},
 }
 
 
@@ -82,7 +83,8 @@ def _python_json(code: str, log: list[str], label: str) -> Any:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def run_all(mode: dict[str, Any], k1000: bool, tmp: Path) -> dict[str, Any]:
+def run_all(mode: dict[str, Any], k1000: bool, tmp: Path,
+            reproduce_trials: int | None = None) -> dict[str, Any]:
     log: list[str] = []
     res: dict[str, Any] = {"commands": log}
     bench_json = tmp / "bench.json"
@@ -128,7 +130,29 @@ def run_all(mode: dict[str, Any], k1000: bool, tmp: Path) -> dict[str, Any]:
         log, f"python bench/acceptance_beamforming.py --drops {n_bf}")
     res["acc_solve"] = _run([sys.executable, "bench/acceptance_solve.py", "--drops",
                              str(mode["acc_solve"])], log)
+    res["reproduce"] = reproduce_times(reproduce_trials or mode["reproduce_trials"], tmp, log)
     return res
+
+
+def reproduce_times(trials: int, tmp: Path, log: list[str]) -> dict[str, Any]:
+    """One ``pyiscc reproduce --trials T --workers 2`` of every figure: its wall time, and per
+    figure the scheme runs, their infeasible count and their summed runner time (from
+    ``results.sqlite``)."""
+    import sqlite3
+
+    out = tmp / "reproduce"
+    t0 = time.perf_counter()
+    _run([sys.executable, "-m", "pyiscc.experiments", "reproduce", "--out", str(out),
+          "--trials", str(trials), "--workers", "2", "--quiet"], log)
+    wall = time.perf_counter() - t0
+    log[-1] = log[-1].replace(str(out), "DIR")
+    with sqlite3.connect(out / "results.sqlite") as db:
+        rows = db.execute(
+            "SELECT experiment, count(DISTINCT trial), count(*), sum(status = 'infeasible'), "
+            "sum(wall_time_s) FROM trials GROUP BY experiment ORDER BY experiment").fetchall()
+    figures = [{"name": name, "trials": int(tp), "runs": int(runs), "infeasible": int(inf or 0),
+                "runner_s": float(t)} for name, tp, runs, inf, t in rows]
+    return {"trials": trials, "wall_s": wall, "figures": figures}
 
 
 # ------------------------------------------------------------------ machine
@@ -401,6 +425,26 @@ def render(res: dict[str, Any], info: dict[str, str], command: str, started: str
                  "Algorithm 2 [s / iteration]", "speed-up per iteration",
                  "bit-identical to 1 worker"], rows)
 
+    rep = res.get("reproduce")
+    if rep:
+        scale = 500 / rep["trials"]
+        runner = sum(f["runner_s"] for f in rep["figures"])
+        L += ["## Reproducing the paper", "",
+              f"`pyiscc reproduce --trials {rep['trials']} --workers 2` (every figure, one run): "
+              f"**{rep['wall_s']:.0f} s** wall.  The paper's curves run the paper's Algorithm 2 "
+              "(`caps=\"paper\"`); the extra curves are listed in docs/experiments.md.  Runner "
+              "time is the sum over the figure's scheme runs of their wall time (the work the two "
+              "workers share).  The last column projects it to the paper's 500 trials as runner "
+              f"time x {scale:g} / 2 workers (a projection, not a measurement; it leaves out the "
+              "start of the workers, the plots and the report).", ""]
+        rows = [[f["name"], f["trials"], f["runs"], f["infeasible"], f"{f['runner_s']:.1f}",
+                 f"{f['runner_s'] * scale / 2 / 60:.1f}"] for f in rep["figures"]]
+        rows.append(["all", "", sum(f["runs"] for f in rep["figures"]),
+                     sum(f["infeasible"] for f in rep["figures"]), f"{runner:.1f}",
+                     f"**{runner * scale / 2 / 60:.1f}**"])
+        L += _table(["experiment", "trials per point", "scheme runs", "infeasible",
+                     "runner time [s]", "projected at 500 trials [min]"], rows)
+
     L += ["## Commands of this run", "",
           "Run from the repository root, in this order, each in its own process:", "", "```sh"]
     L += res["commands"] + ["```", ""]
@@ -415,6 +459,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="fewer drops, smaller sizes, no K = 1000 benchmarks")
     parser.add_argument("--k1000", action="store_true",
                         help="add the K = 1000, L = 50 full solve to the scale runs (~6 min, 4.3 GB)")
+    parser.add_argument("--reproduce-trials", type=int, default=None, metavar="T",
+                        help="trials per point of the timed `pyiscc reproduce` (default 20; "
+                        "--quick: 4; 500 is the paper's full run, ~35 min)")
     parser.add_argument("--raw", help="also write everything measured to this JSON file")
     parser.add_argument("--from-raw", metavar="RAW", help="render from a --raw file of an earlier "
                         "run instead of running the benchmarks")
@@ -423,7 +470,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     mode = MODES["quick" if args.quick else "default"]
     command = "python bench/results.py" + (" --quick" if args.quick else "") + (
-        " --k1000" if args.k1000 else "")
+        " --k1000" if args.k1000 else "") + (
+        f" --reproduce-trials {args.reproduce_trials}" if args.reproduce_trials else "")
     if args.from_raw:
         raw = json.loads(Path(args.from_raw).read_text())
         res, info, command, started, elapsed = (raw[k] for k in (
@@ -433,7 +481,7 @@ def main(argv: list[str] | None = None) -> int:
         info = machine()
         t0 = time.perf_counter()
         with tempfile.TemporaryDirectory() as tmp:
-            res = run_all(mode, args.k1000, Path(tmp))
+            res = run_all(mode, args.k1000, Path(tmp), args.reproduce_trials)
         elapsed = time.perf_counter() - t0
         try:
             info["load average at the end (1, 5, 15 min)"] = ", ".join(
