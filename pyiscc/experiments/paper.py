@@ -22,7 +22,7 @@ from .figures import register_figure
 from .runners import _solve_metrics, register_scheme
 from .specs import Claim, ClaimResult, FigureSpec, SweepSpec
 
-__all__ = ["paper_figures"]
+__all__ = ["paper_figures", "trend", "Trend"]
 
 LABELS = {"dcet-iscc": "DCET-ISCC (proposed; paper's caps (58))", "ccet-iscc": "CCET-ISCC (centralised)",
           "et-iscc": "ET-ISCC (two-tier)", "local": "Local execution", "dcet-mrt": "DCET-MRT",
@@ -73,30 +73,109 @@ def _below(better: str, worse: str, metric: str = "mean_latency", strict: bool =
     return check
 
 
+def _fmt_series(value: object) -> str:
+    """A series value for a detail string: ``3e9``, ``0.5``, ``8``."""
+    text = f"{value:g}" if isinstance(value, (int, float, np.number)) else str(value)
+    return text.replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
+
+
+def _series_values(summary: pd.DataFrame) -> list[object]:
+    return summary["series"].dropna().unique().tolist() or [None]
+
+
+def _curve_ci(summary: pd.DataFrame, scheme: str, metric: str,
+              series: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x, means and 95% CI half-widths (NaN or missing -> 0) of the points with a mean."""
+    c = _curve(summary, scheme, metric, series).sort_index()
+    if f"{metric}_ci95" in summary:
+        ci = _curve(summary, scheme, f"{metric}_ci95", series).reindex(c.index)
+    else:
+        ci = pd.Series(0.0, index=c.index)
+    keep = c.notna().to_numpy()
+    return (c.index.to_numpy()[keep], c.to_numpy()[keep],
+            np.nan_to_num(ci.to_numpy(dtype=float)[keep], nan=0.0))
+
+
+@dataclasses.dataclass(frozen=True)
+class Trend:
+    """How one curve moves with x (see :func:`trend`)."""
+
+    verdict: str        # "rises", "falls", "flat", "non-monotone" or "too few points"
+    first: float
+    last: float
+    change_ci: float    # 95% CI half-width of last - first (hypot of the two half-widths)
+    noise: float        # the tolerance the change was judged against (CI, or the rtol floor)
+    reversal: tuple[float, float] | None = None  # the largest step against the change
+
+    @property
+    def within_ci(self) -> bool:
+        """The change is inside a nonzero CI: "no significant trend", not "flat"."""
+        return self.verdict == "flat" and self.change_ci > 0 and \
+            abs(self.last - self.first) <= self.change_ci
+
+
+def trend(means: np.ndarray, ci95: np.ndarray, rtol: float = 1e-3) -> Trend:
+    """Judge a curve ``means`` (in x order) with per-point 95% CI half-widths ``ci95``.
+
+    Two values differ when they are more than their combined half-width apart
+    (``hypot(ci_a, ci_b)``, at least ``rtol`` of the larger magnitude: numerical noise of a
+    deterministic curve).  The curve *rises* (*falls*) when the last point is above (below) the
+    first and no step goes the other way; it is *flat* when first and last do not differ, and
+    *non-monotone* when they do but a step goes the other way.
+    """
+    means = np.asarray(means, dtype=float)
+    ci95 = np.nan_to_num(np.asarray(ci95, dtype=float), nan=0.0)
+    if len(means) < 2:
+        ends = (float(means[0]),) * 2 if len(means) else (math.nan,) * 2
+        return Trend("too few points", *ends, 0.0, 0.0)
+
+    def noise(i: int, j: int) -> tuple[float, float]:
+        ci = float(np.hypot(ci95[i], ci95[j]))
+        return ci, float(max(ci, rtol * max(abs(means[i]), abs(means[j]))))
+
+    first, last = float(means[0]), float(means[-1])
+    change_ci, tol = noise(0, -1)
+    change = last - first
+    if abs(change) <= tol:
+        return Trend("flat", first, last, change_ci, tol)
+    sign = 1.0 if change > 0 else -1.0
+    against = [i for i in range(len(means) - 1)
+               if sign * (means[i + 1] - means[i]) < -noise(i, i + 1)[1]]
+    if not against:
+        return Trend("rises" if sign > 0 else "falls", first, last, change_ci, tol)
+    i = min(against, key=lambda i: sign * (means[i + 1] - means[i]))
+    return Trend("non-monotone", first, last, change_ci, tol,
+                 (float(means[i]), float(means[i + 1])))
+
+
+def _describe(t: Trend) -> str:
+    text = f"{t.first:.4g} -> {t.last:.4g}"
+    if t.change_ci > 0:
+        text += f" (change {t.last - t.first:+.3g} ± {t.change_ci:.2g})"
+    if t.within_ci:
+        return text + " no significant trend"
+    if t.reversal is not None:
+        return f"{text} non-monotone (a step {t.reversal[0]:.4g} -> {t.reversal[1]:.4g} goes " \
+               f"the other way)"
+    return f"{text} {t.verdict}"
+
+
 def _monotone(scheme: str, increasing: bool = True, metric: str = "mean_latency",
               rtol: float = 1e-3) -> Callable[[pd.DataFrame], ClaimResult]:
-    """``metric`` of ``scheme`` rises (falls) with x in every series: the last point is above
-    (below) the first, and no step goes the other way by more than the noise (the 95% CI of the
-    difference of the two means, or ``rtol`` of the value, whichever is larger)."""
+    """``metric`` of ``scheme`` rises (falls) with x in every series, judged by :func:`trend`
+    on the means and their 95% CIs (column ``<metric>_ci95``; NaN counts as 0)."""
+    claimed = "rises" if increasing else "falls"
+
     def check(summary: pd.DataFrame) -> ClaimResult:
-        series = summary["series"].dropna().unique().tolist() or [None]
         ok, details = True, []
-        for sv in series:
-            c = _curve(summary, scheme, metric, sv).sort_index()
-            ci = (_curve(summary, scheme, f"{metric}_ci95", sv).reindex(c.index).fillna(0.0)
-                  if f"{metric}_ci95" in summary else pd.Series(0.0, index=c.index))
-            keep = c.notna()
-            c, ci = c[keep].to_numpy(), ci[keep].to_numpy()
-            if len(c) < 2:
-                ok = False
-                continue
-            sign = 1.0 if increasing else -1.0
-            step = sign * np.diff(c)
-            noise = np.maximum(np.hypot(ci[1:], ci[:-1]), rtol * np.abs(c[:-1]))
-            good = bool(sign * (c[-1] - c[0]) > 0 and (step >= -noise).all())
-            ok &= good
-            details.append(f"{'' if sv is None else f'{sv:g}: '}{c[0]:.4g} -> {c[-1]:.4g}"
-                           f"{'' if good else ' (no significant trend)'}")
+        for sv in _series_values(summary):
+            _, c, ci = _curve_ci(summary, scheme, metric, sv)
+            t = trend(c, ci, rtol)
+            ok &= t.verdict == claimed
+            text = _describe(t) if len(c) >= 2 else "fewer than 2 points with data"
+            if t.verdict != claimed:
+                text += f" (claimed: {claimed})"
+            details.append(("" if sv is None else f"{_fmt_series(sv)}: ") + text)
         return ClaimResult(bool(ok), "; ".join(details) or "no data")
     return check
 
