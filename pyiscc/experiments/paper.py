@@ -1,5 +1,6 @@
 """The paper's figures (Sec. IV, Figs. 3-12) as data: one :class:`FigureSpec` each, with the
-qualitative claims the paper makes about it.  Registered in :data:`FIGURES` on import.
+qualitative claims the paper makes about it (and, for the claims that do not hold at Table III,
+a reason computed from the data).  Registered in :data:`FIGURES` on import.
 
 Ranges: the paper states none of its x ranges in the text; the values below keep the Table III
 scenario feasible for DCET-ISCC in at least 90% of drops (the report counts infeasible drops per
@@ -219,6 +220,113 @@ def _gap_grows(better: str, worse: str, toward: str, metric: str = "mean_latency
     return check
 
 
+def _where(sv: object, x: object, series: str, xname: str) -> str:
+    return (f"{series} = {_fmt_series(sv)}, " if sv is not None else "") + \
+        f"{xname} = {_fmt_series(x)}"
+
+
+def _energy_excess_reason(scheme: str, other: str, series: str,
+                          xname: str) -> Callable[[pd.DataFrame], str]:
+    """Reason for "``scheme`` uses no more energy than ``other``": the largest relative energy
+    excess, and the latency difference at that point."""
+    def reason(summary: pd.DataFrame) -> str:
+        worst = None
+        for sv in _series_values(summary):
+            ea, eb = (_curve(summary, s, "mean_energy", sv) for s in (scheme, other))
+            ta, tb = (_curve(summary, s, "mean_latency", sv) for s in (scheme, other))
+            for x in ea.index:
+                if x in eb.index and np.isfinite(ea[x]) and np.isfinite(eb[x]) and eb[x] > 0:
+                    excess = (ea[x] - eb[x]) / eb[x]
+                    if worst is None or excess > worst[0]:
+                        faster = (tb[x] - ta[x]) / tb[x] if x in ta.index and x in tb.index \
+                            else math.nan
+                        worst = (excess, sv, x, faster)
+        if worst is None:
+            return "no point with energy data for both schemes"
+        excess, sv, x, faster = worst
+        text = (f"{scheme} minimises latency, not energy: its largest energy excess over {other} "
+                f"is {100 * excess:+.1f}% ({_where(sv, x, series, xname)})")
+        if np.isfinite(faster):
+            text += (f", where its latency is {100 * abs(faster):.1f}% "
+                     f"{'below' if faster >= 0 else 'above'} {other}'s")
+        return text + "."
+    return reason
+
+
+def _local_energy_reason(sc: Scenario, metric: str = "mean_energy") -> Callable[[pd.DataFrame], str]:
+    """Reason for "local energy rises with f^L": local execution draws the whole power budget
+    (MRS beams at P_th - eta (f^L)^3 plus the CPU's eta (f^L)^3), so E = P_th beta Z / f^L."""
+    def reason(summary: pd.DataFrame) -> str:
+        x, c, _ = _curve_ci(summary, "local", metric, _series_values(summary)[0])
+        if len(c) < 2:
+            return "fewer than 2 points with data"
+        model = [sc.max_power_w * sc.cycles_per_bit * sc.task_bits / f for f in (x[0], x[-1])]
+        return (f"a local terminal draws p_k = ||w_k||^2 + eta (f^L)^3 = P_th = "
+                f"{sc.max_power_w:.3g} W (its MRS beams get what the CPU leaves of the budget), so "
+                f"E = P_th beta Z / f^L falls as 1/f^L: {model[0]:.4g} -> {model[1]:.4g} J from "
+                f"f^L = {_fmt_series(x[0])} to {_fmt_series(x[-1])} Hz; measured "
+                f"{c[0]:.4g} -> {c[-1]:.4g} J.")
+    return reason
+
+
+def _above_reason(better: str, worse: str, series: str, xname: str,
+                  alternative: str | None = None) -> Callable[[pd.DataFrame], str]:
+    """Reason for "``better`` below ``worse``": where and by how much it is not, and whether
+    ``alternative`` (another variant of ``better``) is below ``worse`` there."""
+    def reason(summary: pd.DataFrame) -> str:
+        total, bad, worst, alt_ok, alt_n = 0, 0, None, 0, 0
+        for sv in _series_values(summary):
+            a, b = _curve(summary, better, "mean_latency", sv), _curve(summary, worse,
+                                                                       "mean_latency", sv)
+            c = _curve(summary, alternative, "mean_latency", sv) if alternative else None
+            for x in a.index:
+                if x not in b.index or not (np.isfinite(a[x]) and np.isfinite(b[x])):
+                    continue
+                total += 1
+                gap = a[x] - b[x]
+                if gap >= -1e-3 * b[x]:
+                    bad += 1
+                    if worst is None or gap > worst[0]:
+                        worst = (gap, gap / b[x], sv, x)
+                if c is not None and x in c.index and np.isfinite(c[x]):
+                    alt_n += 1
+                    alt_ok += c[x] < b[x] * (1 - 1e-3)
+        if worst is None:
+            return (f"no point where both have data" if not total
+                    else f"{better} is below {worse} at every point with data")
+        gap, rel, sv, x = worst
+        text = (f"{better} is not below {worse} at {bad}/{total} points with data for both, "
+                f"by up to {1e3 * gap:.3g} ms ({100 * rel:+.2f}%, {_where(sv, x, series, xname)})")
+        if alternative and alt_n:
+            text += f"; {alternative} is below {worse} at {alt_ok}/{alt_n} points"
+        return text + "."
+    return reason
+
+
+def _flat_reason(sc: Scenario, scheme: str, swept: str) -> Callable[[pd.DataFrame], str]:
+    """Reason for a trend claim on latency that does not hold: each series' first -> last
+    change against its CI, and the share of the MEC compute time beta Z / f^E (which the swept
+    parameter does not change) in the mean latency."""
+    def reason(summary: pd.DataFrame) -> str:
+        parts = []
+        for sv in _series_values(summary):
+            _, c, ci = _curve_ci(summary, scheme, "mean_latency", sv)
+            if len(c) < 2:
+                continue
+            t = trend(c, ci)
+            parts.append(("" if sv is None else f"{_fmt_series(sv)}: ")
+                         + f"{100 * (c[-1] - c[0]) / c[0]:+.2f}% ({1e3 * (c[-1] - c[0]):+.3g} ms, "
+                         f"CI ±{1e3 * t.change_ci:.2g} ms)")
+        if not parts:
+            return "fewer than 2 points with data"
+        mec = sc.cycles_per_bit * sc.task_bits / sc.cpu_mec_hz
+        mean = float(np.nanmean(_curve(summary, scheme).to_numpy()))
+        return (f"first -> last change of the latency per series: {'; '.join(parts)}. "
+                f"The MEC compute time beta Z / f^E = {1e3 * mec:.1f} ms, which {swept} does "
+                f"not change, is {100 * mec / mean:.0f}% of the mean latency ({1e3 * mean:.1f} ms).")
+    return reason
+
+
 def paper_figures(trials: int = 500, seed: int = 2026) -> dict[str, FigureSpec]:
     """The specs of Figs. 2-12 at ``trials`` drops per point."""
     sc = Scenario()
@@ -264,9 +372,11 @@ def paper_figures(trials: int = 500, seed: int = 2026) -> dict[str, FigureSpec]:
         claims=(Claim("Sec. IV-B: DCET-ISCC consumes less energy than local execution",
                       _below("dcet-iscc", "local", "mean_energy")),
                 Claim("Sec. IV-B: DCET-ISCC consumes no more energy than ET-ISCC",
-                      _below("dcet-iscc", "et-iscc", "mean_energy", strict=False)),
+                      _below("dcet-iscc", "et-iscc", "mean_energy", strict=False),
+                      reason=_energy_excess_reason("dcet-iscc", "et-iscc", "G_l", "f^L")),
                 Claim("Sec. IV-B: local execution's energy rises with f^L",
-                      _monotone("local", True, "mean_energy"))))
+                      _monotone("local", True, "mean_energy"),
+                      reason=_local_energy_reason(sc))))
     add("5", SweepSpec("fig05_latency_vs_B", sc, "bandwidth_hz", (5e6, 10e6, 15e6, 20e6, 25e6),
                        three, trials, seed, series_param="cycles_per_bit",
                        series_values=(200.0, 400.0, 600.0)),
@@ -316,7 +426,9 @@ def paper_figures(trials: int = 500, seed: int = 2026) -> dict[str, FigureSpec]:
         claims=(Claim("Sec. IV-C: DCET-ISCC below DCET-MRS",
                       _below("dcet-iscc", "dcet-mrs", strict=False)),
                 Claim("Sec. IV-C: DCET-ISCC below DCET-MRT (drops where MRT meets (18e))",
-                      _below("dcet-iscc", "dcet-mrt")),
+                      _below("dcet-iscc", "dcet-mrt"),
+                      reason=_above_reason("dcet-iscc", "dcet-mrt", "M", "P_th",
+                                           alternative="dcet-iscc-slack")),
                 Claim("Sec. IV-C: DCET-ISCC latency falls as P_th grows",
                       _monotone("dcet-iscc", increasing=False))))
     add("10", SweepSpec("fig10_latency_vs_Gamma", sc, "sensing_sinr_db", (0.0, 2.0, 4.0, 6.0, 8.0),
@@ -324,7 +436,8 @@ def paper_figures(trials: int = 500, seed: int = 2026) -> dict[str, FigureSpec]:
                         series_values=(4, 8, 12)),
         "Fig. 10: average execution latency versus sensing threshold $\\Gamma_r$ for several N",
         x_label="Sensing SINR threshold $\\Gamma_r$ [dB]", series_label="N = {value:g}",
-        claims=(Claim("Sec. IV-C: latency rises with Γ_r", _monotone("dcet-iscc")),))
+        claims=(Claim("Sec. IV-C: latency rises with Γ_r", _monotone("dcet-iscc"),
+                      reason=_flat_reason(sc, "dcet-iscc", "Γ_r")),))
     add("11", SweepSpec("fig11_latency_vs_pd", sc, "sensing_sinr_db", (0.0, 4.0, 8.0, 12.0),
                         ("dcet-iscc",), trials, seed, series_param="accumulation_time_s",
                         series_values=(0.32e-3, 0.64e-3, 1.28e-3),
@@ -339,7 +452,9 @@ def paper_figures(trials: int = 500, seed: int = 2026) -> dict[str, FigureSpec]:
         "Fig. 12: average execution latency versus MEC capacity $G_l$ for several $\\Gamma_r$",
         x_label="MEC capacity $G_l$ [Gcycles/s]", x_scale=1e-9,
         series_label="$\\Gamma_r$ = {value:g} dB",
-        claims=(Claim("Sec. IV-C: latency falls as G_l grows", _monotone("dcet-iscc", False)),))
+        claims=(Claim("Sec. IV-C: latency falls as G_l grows", _monotone("dcet-iscc", False),
+                      reason=_flat_reason(sc, "dcet-iscc", "G_l")),))
+
     return figs
 
 
