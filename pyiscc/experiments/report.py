@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import traceback
 from collections.abc import Sequence
@@ -31,7 +32,8 @@ class FigureResult:
 def check_claims(spec: FigureSpec, summary: pd.DataFrame) -> list[tuple[str, ClaimResult | None,
                                                                        str | None]]:
     """Evaluate every claim of ``spec``: (text, result, error) with ``error`` the exception
-    text when the check itself failed (then ``result`` is None)."""
+    text when the check itself failed (then ``result`` is None).  A claim that does not hold
+    gets its ``Claim.reason`` evaluated into ``result.reason``."""
     out = []
     for claim in spec.claims:
         try:
@@ -39,6 +41,13 @@ def check_claims(spec: FigureSpec, summary: pd.DataFrame) -> list[tuple[str, Cla
             if not isinstance(result, ClaimResult):
                 raise TypeError(f"a claim check must return a ClaimResult, got "
                                 f"{type(result).__name__}")
+            if not result.holds and claim.reason is not None and result.reason is None:
+                try:
+                    reason = claim.explain(summary)
+                except Exception:
+                    reason = ("(the reason could not be computed: "
+                              f"{traceback.format_exc(limit=2).strip().splitlines()[-1]})")
+                result = dataclasses.replace(result, reason=reason)
             out.append((claim.text, result, None))
         except Exception:
             out.append((claim.text, None, traceback.format_exc(limit=2).strip().splitlines()[-1]))
@@ -52,6 +61,15 @@ def _cell(text: object) -> str:
 def _fmt(value: float) -> str:
     return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) \
         else f"{value:.4g}"
+
+
+def _verdict(result: ClaimResult) -> tuple[str, str]:
+    """The Holds and By-how-much cells of a claim row: a NO carries its reason."""
+    if result.holds:
+        return "yes", result.detail
+    if result.reason:
+        return "NO", f"{result.detail}. Why: {result.reason}"
+    return "NO", result.detail
 
 
 def _data_table(spec: FigureSpec, summary: pd.DataFrame) -> list[str]:
@@ -106,8 +124,8 @@ def write_report(out_dir: str | PathLike[str], figures: Sequence[FigureResult], 
                 if result is None:
                     lines.append(f"| {_cell(text)} | check failed | {_cell(error)} |")
                 else:
-                    lines.append(f"| {_cell(text)} | {'yes' if result.holds else 'NO'} | "
-                                 f"{_cell(result.detail)} |")
+                    verdict, detail = _verdict(result)
+                    lines.append(f"| {_cell(text)} | {verdict} | {_cell(detail)} |")
                 all_claims.append((fr.key, text, result, error))
             lines.append("")
     if all_claims:
@@ -116,8 +134,7 @@ def write_report(out_dir: str | PathLike[str], figures: Sequence[FigureResult], 
                   f"{held} of {len(all_claims)} claims hold.", "",
                   "| Figure | Claim | Holds | By how much |", "|---|---|---|---|"]
         for key, text, result, error in all_claims:
-            verdict = "check failed" if result is None else ("yes" if result.holds else "NO")
-            detail = error if result is None else result.detail
+            verdict, detail = ("check failed", error) if result is None else _verdict(result)
             lines.append(f"| {key} | {_cell(text)} | {verdict} | {_cell(detail)} |")
         lines.append("")
     path = out / "report.md"

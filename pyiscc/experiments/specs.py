@@ -279,6 +279,8 @@ class ClaimResult:
 
     holds: bool
     detail: str
+    #: Why a claim does not hold (``Claim.reason`` evaluated on the summary); None otherwise.
+    reason: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.holds, (bool, np.bool_)):
@@ -286,6 +288,8 @@ class ClaimResult:
         object.__setattr__(self, "holds", bool(self.holds))  # a NumPy bool is stored as bool
         if not isinstance(self.detail, str):
             raise ValueError(f"detail: must be a string, got {self.detail!r}")
+        if self.reason is not None and not isinstance(self.reason, str):
+            raise ValueError(f"reason: must be a string or None, got {self.reason!r}")
 
 
 @dataclass(frozen=True)
@@ -299,16 +303,34 @@ class Claim:
     check : callable
         ``check(summary: DataFrame) -> ClaimResult``: whether it holds and by how much
         (e.g. "DCET-ISCC below ET-ISCC at 5/5 points, by 12-31%").
+    reason : str or callable, optional
+        Why the claim does not hold when it does not: a string, or
+        ``reason(summary: DataFrame) -> str`` computing it from the data.  ``report.md``
+        prints it next to a NO verdict (and never next to a yes).
     """
 
     text: str
     check: Callable[[pd.DataFrame], ClaimResult]
+    reason: str | Callable[[pd.DataFrame], str] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.text, str) or not self.text.strip():
             raise ValueError(f"text: must be a non-empty string, got {self.text!r}")
         if not callable(self.check):
             raise ValueError(f"check: must be callable, got {type(self.check).__name__}")
+        if self.reason is not None and not (callable(self.reason) or (
+                isinstance(self.reason, str) and self.reason.strip())):
+            raise ValueError(f"reason: must be a non-empty string or callable, got "
+                             f"{type(self.reason).__name__}")
+
+    def explain(self, summary: pd.DataFrame) -> str | None:
+        """The reason text for ``summary`` (None without a reason)."""
+        if self.reason is None or isinstance(self.reason, str):
+            return self.reason
+        text = self.reason(summary)
+        if not isinstance(text, str):
+            raise TypeError(f"a claim reason must return a string, got {type(text).__name__}")
+        return text
 
 
 @dataclass(frozen=True)
