@@ -167,7 +167,9 @@ def test_report_prints_reasons_next_to_no_only(tmp_path):
 
 
 def _claim(fig, start):
-    (claim,) = [c for c in FIGURES[fig].claims if c.text.startswith(start)]
+    """The one claim of ``fig`` whose text is ``start``, or else starts with it."""
+    exact = [c for c in FIGURES[fig].claims if c.text == start]
+    (claim,) = exact or [c for c in FIGURES[fig].claims if c.text.startswith(start)]
     return claim
 
 
@@ -185,9 +187,12 @@ def _rows(schemes, xs, series, values):
 def test_fig4_reasons_are_computed():
     xs, series = (0.3e9, 0.5e9, 1.1e9), (3e9, 9e9)
     zbeta = 819200 * 400.0
-    s = _rows(("local", "et-iscc", "dcet-iscc"), xs, series, {
+    s = _rows(("local", "et-iscc", "dcet-iscc", "local-sensing"), xs, series, {
         "local": lambda sv, x: {"mean_energy": zbeta / x, "mean_energy_ci95": 0.0,
                                 "mean_latency": zbeta / x, "mean_latency_ci95": 0.0},
+        "local-sensing": lambda sv, x: {"mean_energy": 0.0125 * (x / 0.5e9) ** 2,
+                                        "mean_energy_ci95": 0.0, "mean_latency": zbeta / x,
+                                        "mean_latency_ci95": 0.0},
         "et-iscc": lambda sv, x: {"mean_energy": 0.100, "mean_energy_ci95": 0.0,
                                   "mean_latency": 0.120, "mean_latency_ci95": 0.0},
         "dcet-iscc": lambda sv, x: {"mean_energy": 0.100 * (1.25 if sv == 3e9 else 1.0),
@@ -199,11 +204,18 @@ def test_fig4_reasons_are_computed():
     assert not energy.holds
     assert "+25.0%" in energy.reason and "G_l = 3e9" in energy.reason
     assert "8.3% below" in energy.reason  # its latency, (120 - 110) / 120
-    local = results[_claim("4", "Sec. IV-B: local execution").text]
+    local = results[_claim("4", "Sec. IV-B: local execution's energy rises with f^L").text]
     assert not local.holds and "falls (claimed: rises)" in local.detail
     assert "1.092 -> 0.2979 J" in local.reason  # P_th beta Z / f^L, and the measured values
     assert local.reason.count("1.092 -> 0.2979") == 2
-    assert results[_claim("4", "Sec. IV-B: DCET-ISCC consumes less").text].reason is None
+    less = "Sec. IV-B: DCET-ISCC consumes less energy than local execution"
+    assert results[_claim("4", less).text].reason is None
+    # the sensing-limited reading: local energy rises, and stays below DCET-ISCC's
+    sensing = results[_claim("4", less + " (local at").text]
+    assert not sensing.holds
+    assert "local 0.0045 -> 0.0605 J against DCET-ISCC 0.125 -> 0.125 J" in sensing.reason
+    rises = results[_claim("4", "Sec. IV-B: local execution's energy rises with f^L (").text]
+    assert rises.holds and rises.reason is None
 
 
 def test_fig9_and_trend_reasons_are_computed():
