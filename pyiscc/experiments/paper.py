@@ -332,27 +332,37 @@ def _above_reason(better: str, worse: str, series: str, xname: str,
     return reason
 
 
-def _flat_reason(sc: Scenario, scheme: str, swept: str) -> Callable[[pd.DataFrame], str]:
+def _flat_reason(sc: Scenario, scheme: str, swept: str,
+                 series_param: str | None = None) -> Callable[[pd.DataFrame], str]:
     """Reason for a trend claim on latency that does not hold: each series' first -> last
     change against its CI, and the share of the MEC compute time beta Z / f^E (which the swept
-    parameter does not change) in the mean latency."""
+    parameter does not change) in the mean latency.  ``series_param``: the series parameter
+    when it changes beta Z / f^E (e.g. t_s, through Z); then the share is given per series."""
     def reason(summary: pd.DataFrame) -> str:
-        parts = []
+        parts, shares = [], []
         for sv in _series_values(summary):
             _, c, ci = _curve_ci(summary, scheme, "mean_latency", sv)
             if len(c) < 2:
                 continue
             t = trend(c, ci)
-            parts.append(("" if sv is None else f"{_fmt_series(sv)}: ")
-                         + f"{100 * (c[-1] - c[0]) / c[0]:+.2f}% ({1e3 * (c[-1] - c[0]):+.3g} ms, "
-                         f"CI ±{1e3 * t.change_ci:.2g} ms)")
+            label = "" if sv is None else f"{_fmt_series(sv)}: "
+            parts.append(label + f"{100 * (c[-1] - c[0]) / c[0]:+.2f}% "
+                         f"({1e3 * (c[-1] - c[0]):+.3g} ms, CI ±{1e3 * t.change_ci:.2g} ms)")
+            if series_param is not None:
+                s_sc = sc.replace(**{series_param: float(sv)})
+                mec = s_sc.cycles_per_bit * s_sc.task_bits / s_sc.cpu_mec_hz
+                shares.append(f"{label}{1e3 * mec:.1f} ms, {100 * mec / float(np.nanmean(c)):.0f}%")
         if not parts:
             return "fewer than 2 points with data"
+        head = f"first -> last change of the latency per series: {'; '.join(parts)}. "
+        if series_param is not None:
+            return head + (f"The MEC compute time beta Z / f^E, which {swept} does not change, "
+                           f"and its share of the mean latency per series: {'; '.join(shares)}.")
         mec = sc.cycles_per_bit * sc.task_bits / sc.cpu_mec_hz
         mean = float(np.nanmean(_curve(summary, scheme).to_numpy()))
-        return (f"first -> last change of the latency per series: {'; '.join(parts)}. "
-                f"The MEC compute time beta Z / f^E = {1e3 * mec:.1f} ms, which {swept} does "
-                f"not change, is {100 * mec / mean:.0f}% of the mean latency ({1e3 * mean:.1f} ms).")
+        return head + (f"The MEC compute time beta Z / f^E = {1e3 * mec:.1f} ms, which {swept} does "
+                       f"not change, is {100 * mec / mean:.0f}% of the mean latency "
+                       f"({1e3 * mean:.1f} ms).")
     return reason
 
 
@@ -483,7 +493,8 @@ def paper_figures(trials: int = 500, seed: int = 2026) -> dict[str, FigureSpec]:
         "Fig. 11: average execution latency versus average detection probability ($P_{FA}=10^{-4}$)",
         x_metric="detection_probability", x_label="Average detection probability $P_D$",
         series_label="$t_s$ = {value:g} ms", series_scale=1e3,
-        claims=(Claim("Sec. IV-C: latency rises with Γ_r (and so with P_D)", _monotone("dcet-iscc")),))
+        claims=(Claim("Sec. IV-C: latency rises with Γ_r (and so with P_D)", _monotone("dcet-iscc"),
+                      reason=_flat_reason(sc, "dcet-iscc", "Γ_r", "accumulation_time_s")),))
     add("12", SweepSpec("fig12_latency_vs_G", sc, "mec_capacity_hz", (3e9, 6e9, 9e9, 12e9, 15e9),
                         ("dcet-iscc",), trials, seed, series_param="sensing_sinr_db",
                         series_values=(0.0, 4.0, 8.0)),

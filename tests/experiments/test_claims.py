@@ -242,3 +242,17 @@ def test_fig9_and_trend_reasons_are_computed():
         assert "no significant trend" in result.detail
         assert "+0.07% (+0.08 ms, CI ±0.28 ms)" in result.reason
         assert "109.2 ms" in result.reason and "94% of the mean latency" in result.reason
+
+
+def test_fig11_reason_gives_the_mec_share_per_accumulation_time():
+    """Z grows with t_s, so the MEC compute time is given per series (54.6, 109.2, 218.5 ms)."""
+    series = (0.32e-3, 0.64e-3, 1.28e-3)
+    s = _rows(("dcet-iscc",), (0.0, 4.0, 8.0, 12.0), series, {
+        "dcet-iscc": lambda sv, x: {"mean_latency": 0.116 * sv / 0.64e-3,
+                                    "mean_latency_ci95": 1e-4}})
+    (text, result, error), = check_claims(FIGURES["11"], s)
+    assert error is None and not result.holds
+    assert "flat" in result.detail or "no significant trend" in result.detail
+    for mec in ("54.6 ms", "109.2 ms", "218.5 ms"):
+        assert mec in result.reason
+    assert result.reason.count("94%") == 3  # 109.2 / 116 at every t_s
