@@ -10,8 +10,12 @@ histories).  ``tests/data/golden_<build>.npz`` holds the record of each kernel b
 The QCQP inputs are stored in ``tests/data/golden_qcqp_inputs.npz`` (written once, by
 ``--inputs``) so the record does not depend on how the library builds its sub-problems.
 
-Regenerate (only when an answer is meant to change, and say why in the commit)::
+Regenerate (only when an answer is meant to change, and say why in the commit), with NumPy's
+arithmetic pinned as ``tests/test_golden.py``'s ``pinned_numerics()`` pins it (OpenBLAS's
+Haswell kernels, NumPy's SIMD loops up to AVX2; drop from the second variable the features
+your NumPy does not dispatch)::
 
+    export OPENBLAS_CORETYPE=Haswell NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR"
     PYISCC_KERNELS=generic python tests/golden.py --out tests/data/golden_generic.npz
     PYISCC_KERNELS=x86-64-v3 python tests/golden.py --out tests/data/golden_x86_64_v3.npz
 """
