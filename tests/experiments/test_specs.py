@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from pyiscc import experiments as ex
-from pyiscc.experiments.plots import plot_figure
+from pyiscc.experiments.plots import draw_figure, plot_figure
 from pyiscc.experiments.specs import FigureSpec, SweepSpec
 
 from exp_helpers import tiny  # noqa: F401  (fixture)
@@ -166,6 +166,46 @@ def test_plot_writes_png_and_pdf(tiny, tmp_path):
     assert [p.suffix for p in paths] == [".png", ".pdf"]
     assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert paths[1].read_bytes()[:5] == b"%PDF-"
+
+
+def test_figure_with_series_lists_schemes_and_series_apart(tiny, tmp_path):
+    s = make(tiny, schemes=("local", "mec-nearest-mrs"), series_param="mec_capacity_hz",
+             series_values=(3e9, 6e9, 9e9))
+    spec = FigureSpec(sweep=s, title="Fig. X: a title", y_metric="mean_latency",
+                      y_label="Latency [ms]", y_scale=1e3, x_label="x",
+                      series_label="$G_l$ = {value:g} Gcycles/s", series_scale=1e-9,
+                      scheme_labels={"local": "Local"})
+    summary = ex.run_sweep(s, tmp_path, workers=1, progress=False)
+    fig = draw_figure(spec, summary)
+    (ax,) = fig.axes
+    lines = ax.get_lines()
+    assert len(lines) == 6  # (3 series) x (2 schemes)
+    by_label = {line.get_label(): line for line in lines}
+    # colour: the series; marker and line style: the scheme
+    for scheme in ("Local", "mec-nearest-mrs"):
+        colours = {by_label[f"{scheme}, $G_l$ = {g} Gcycles/s"].get_color() for g in (3, 6, 9)}
+        assert len(colours) == 3
+    for g in (3, 6, 9):
+        a, b = (by_label[f"{sch}, $G_l$ = {g} Gcycles/s"] for sch in ("Local", "mec-nearest-mrs"))
+        assert a.get_color() == b.get_color() and a.get_marker() != b.get_marker()
+    # one legend entry per scheme and per series, beside the axes; the title above both
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "Local", "mec-nearest-mrs", "$G_l$ = 3 Gcycles/s", "$G_l$ = 6 Gcycles/s",
+        "$G_l$ = 9 Gcycles/s"]
+    assert ax.get_legend() is None and ax.get_title() == ""
+    assert fig.get_suptitle() == "Fig. X: a title"
+
+
+def test_figure_without_series_keeps_a_legend_in_the_axes(tiny, tmp_path):
+    s = make(tiny, schemes=("local", "mec-nearest-mrs"))
+    spec = FigureSpec(sweep=s, title="Fig. Y", y_metric="mean_latency", y_label="Latency [ms]",
+                      x_label="x")
+    fig = draw_figure(spec, ex.run_sweep(s, tmp_path, workers=1, progress=False))
+    (ax,) = fig.axes
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["local", "mec-nearest-mrs"]
+    assert not fig.legends and ax.get_title() == "Fig. Y"
+    assert len({line.get_color() for line in ax.get_lines()}) == 2
 
 
 def test_pfa_can_change_without_rerunning(tiny, tmp_path):
