@@ -91,6 +91,33 @@ def _fmt_series(value: object) -> str:
     return text.replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
 
 
+#: How a series parameter is named in a claim's detail: symbol, scale, unit.
+_SERIES_NAMES = {"accumulation_time_s": ("t_s", 1e3, " ms"),
+                 "mec_capacity_hz": ("G_l", 1e-9, " Gcycles/s"),
+                 "sensing_sinr_db": ("Γ_r", 1.0, " dB"), "bs_antennas": ("M", 1.0, ""),
+                 "terminal_antennas": ("N", 1.0, ""), "backhaul_bps": ("r^f", 1e-6, " Mbit/s"),
+                 "cycles_per_bit": ("β", 1.0, " cycles/bit")}
+#: The unit a metric's values are printed in: scale, unit.
+_METRIC_UNITS = {"mean_latency": (1e3, " ms"), "upload_latency": (1e3, " ms"),
+                 "mean_energy": (1e3, " mJ")}
+
+
+def _series_tag(summary: pd.DataFrame, value: object) -> str:
+    """``"t_s = 0.32 ms: "`` for a series value (its parameter from the summary's
+    ``series_param`` column), the bare value for a parameter without a name here, ``""`` for
+    no series."""
+    if value is None:
+        return ""
+    param = None
+    if "series_param" in summary:
+        params = summary["series_param"].dropna()
+        param = params.iloc[0] if len(params) else None
+    if param in _SERIES_NAMES and isinstance(value, (int, float, np.number)):
+        symbol, scale, unit = _SERIES_NAMES[param]
+        return f"{symbol} = {_fmt_series(float(value) * scale)}{unit}: "
+    return f"{_fmt_series(value)}: "
+
+
 def _series_values(summary: pd.DataFrame) -> list[object]:
     return summary["series"].dropna().unique().tolist() or [None]
 
@@ -160,15 +187,16 @@ def trend(means: np.ndarray, ci95: np.ndarray, rtol: float = 1e-3) -> Trend:
                  (float(means[i]), float(means[i + 1])))
 
 
-def _describe(t: Trend) -> str:
-    text = f"{t.first:.4g} -> {t.last:.4g}"
+def _describe(t: Trend, scale: float = 1.0, unit: str = "") -> str:
+    """A trend in words, its values times ``scale`` in ``unit``."""
+    text = f"{scale * t.first:.4g} -> {scale * t.last:.4g}{unit}"
     if t.change_ci > 0:
-        text += f" (change {t.last - t.first:+.3g} ± {t.change_ci:.2g})"
+        text += f" (change {scale * (t.last - t.first):+.3g} ± {scale * t.change_ci:.2g}{unit})"
     if t.within_ci:
         return text + " no significant trend"
     if t.reversal is not None:
-        return f"{text} non-monotone (a step {t.reversal[0]:.4g} -> {t.reversal[1]:.4g} goes " \
-               f"the other way)"
+        return f"{text} non-monotone (a step {scale * t.reversal[0]:.4g} -> " \
+               f"{scale * t.reversal[1]:.4g}{unit} goes the other way)"
     return f"{text} {t.verdict}"
 
 
@@ -184,10 +212,11 @@ def _monotone(scheme: str, increasing: bool = True, metric: str = "mean_latency"
             _, c, ci = _curve_ci(summary, scheme, metric, sv)
             t = trend(c, ci, rtol)
             ok &= t.verdict == claimed
-            text = _describe(t) if len(c) >= 2 else "fewer than 2 points with data"
+            text = _describe(t, *_METRIC_UNITS.get(metric, (1.0, ""))) if len(c) >= 2 \
+                else "fewer than 2 points with data"
             if t.verdict != claimed:
                 text += f" (claimed: {claimed})"
-            details.append(("" if sv is None else f"{_fmt_series(sv)}: ") + text)
+            details.append(_series_tag(summary, sv) + text)
         return ClaimResult(bool(ok), "; ".join(details) or "no data")
     return check
 
@@ -225,7 +254,7 @@ def _gap_grows(better: str, worse: str, toward: str, metric: str = "mean_latency
             first, last = gap.iloc[0], gap.iloc[-1]
             good = first > last if toward == "low" else last > first
             ok &= good
-            details.append(f"{'' if sv is None else f'{sv:g}: '}gap {scale * first:.2f} -> "
+            details.append(f"{_series_tag(summary, sv)}gap {scale * first:.2f} -> "
                            f"{scale * last:.2f} {unit}")
         return ClaimResult(ok, "; ".join(details) or "no data")
     return check
@@ -345,7 +374,7 @@ def _flat_reason(sc: Scenario, scheme: str, swept: str,
             if len(c) < 2:
                 continue
             t = trend(c, ci)
-            label = "" if sv is None else f"{_fmt_series(sv)}: "
+            label = _series_tag(summary, sv)
             parts.append(label + f"{100 * (c[-1] - c[0]) / c[0]:+.2f}% "
                          f"({1e3 * (c[-1] - c[0]):+.3g} ms, CI ±{1e3 * t.change_ci:.2g} ms)")
             if series_param is not None:

@@ -29,7 +29,8 @@ def summary(curves, scheme="dcet-iscc", metric="mean_latency", xs=None):
 
 
 def check(curves, increasing=True, **kw):
-    return _monotone("dcet-iscc", increasing)(summary(curves, **kw))
+    """The trend claim on a metric printed without a unit ("score")."""
+    return _monotone("dcet-iscc", increasing, "score")(summary(curves, metric="score", **kw))
 
 
 def zeros(n):
@@ -48,6 +49,17 @@ def test_deterministic_falling_is_said_to_fall():
     assert r.detail == "3e9: 1.092 -> 0.2979 falls (claimed: rises)"
     assert "no significant trend" not in r.detail
     assert check({3e9: ([1.092, 0.7, 0.2979], zeros(3))}, increasing=False).holds
+
+
+def test_latency_in_ms_and_series_by_name():
+    s = summary({0.32e-3: ([0.058, 0.059], zeros(2)), 1.28e-3: ([0.232, 0.231], zeros(2))})
+    s["series_param"] = "accumulation_time_s"
+    r = _monotone("dcet-iscc")(s)
+    assert r.detail == ("t_s = 0.32 ms: 58 -> 59 ms rises; "
+                        "t_s = 1.28 ms: 232 -> 231 ms falls (claimed: rises)")
+    energy = summary({None: ([1.092, 0.2979], zeros(2))}, metric="mean_energy")
+    assert _monotone("dcet-iscc", True, "mean_energy")(energy).detail == \
+        "1092 -> 297.9 mJ falls (claimed: rises)"
 
 
 def test_deterministic_flat():
@@ -160,9 +172,9 @@ def test_report_prints_reasons_next_to_no_only(tmp_path):
     assert "could not be computed" in results[4][1].reason
     text = write_report(tmp_path, [FigureResult("t", spec, s, [])]).read_text()
     assert "REASON-NEVER-SHOWN" not in text
-    assert "| falls | NO | 0.1 -> 0.2 rises (claimed: falls). Why: computed 0.2 |" in text
+    assert "| falls | NO | 100 -> 200 ms rises (claimed: falls). Why: computed 0.2 |" in text
     assert "Why: fixed text" in text
-    assert "| falls, no reason | NO | 0.1 -> 0.2 rises (claimed: falls) |" in text
+    assert "| falls, no reason | NO | 100 -> 200 ms rises (claimed: falls) |" in text
     assert text.count("Why: computed 0.2") == 2  # the figure's table and the overview
 
 
