@@ -6,6 +6,7 @@
 
 #include "channel.hpp"
 #include "evaluate.hpp"
+#include "qcqp/ball.hpp"
 #include "thread_pool.hpp"
 
 namespace pyiscc {
@@ -210,14 +211,17 @@ void write_back(const BeamformingInput& in, const RVector& y, std::ptrdiff_t k, 
 // one QCQP workspace and result per worker thread.
 class Stepper {
  public:
-  Stepper(const BeamformingInput& in, int workers)
+  Stepper(const BeamformingInput& in, int workers, bool fast)
       : in_(in),
+        fast_(fast),
         nworkers_(std::max(1, std::min<int>(workers, static_cast<int>(in.dims.L)))),
         problems_(static_cast<std::size_t>(in.dims.K)),
         caps_(static_cast<std::size_t>(in.dims.K)),
         workspaces_(static_cast<std::size_t>(nworkers_)),
         results_(static_cast<std::size_t>(nworkers_)),
+        ball_(static_cast<std::size_t>(nworkers_)),
         failed_(static_cast<std::size_t>(in.dims.K), 0),
+        shortcut_(static_cast<std::size_t>(in.dims.K), 0),
         pool_(nworkers_) {
     // The templates (K - 1 cap matrices per terminal: O(K^2 N^3) work, O(K^2 N^2) memory) are
     // built by the worker that will solve the terminal's sub-problems (each writes only its own).
@@ -227,6 +231,8 @@ class Stepper {
           subproblem_template(in_, k, problems_[static_cast<std::size_t>(k)], caps_[static_cast<std::size_t>(k)]);
     });
   }
+
+  long shortcuts() const { return shortcuts_; }
 
   // Runs fn(t) for t = 0..workers-1, t = 0 on the calling thread, t on the pool's worker t.
   template <class Fn>
@@ -249,6 +255,7 @@ class Stepper {
     const Dims& d = in_.dims;
     std::copy(w, w + d.K * d.N, w_next);
     std::fill(failed_.begin(), failed_.end(), 0);
+    std::fill(shortcut_.begin(), shortcut_.end(), 0);
     // Per-BS groups (the paper's distributed step): worker t owns the BSs l with l % workers == t.
     // Every sub-problem reads only the previous iterate (Jacobi) and solves with the worker's own
     // buffers (the answer does not depend on them), so the split changes nothing.
@@ -256,10 +263,16 @@ class Stepper {
       QcqpWorkspace& ws = workspaces_[static_cast<std::size_t>(t)];
       QcqpResult& res = results_[static_cast<std::size_t>(t)];
       RVector y0;
+      BallOnlySolver& ball = ball_[static_cast<std::size_t>(t)];
       for (std::ptrdiff_t k = 0; k < d.K; ++k) {
         if (in_.group[k] % nworkers_ != t) continue;
         const auto uk = static_cast<std::size_t>(k);
         fill_subproblem(in_, st, w, k, caps_[uk], problems_[uk]);
+        if (fast_ && ball.solve(problems_[uk])) {
+          write_back(in_, ball.x(), k, w_next);
+          shortcut_[uk] = 1;
+          continue;
+        }
         y0 = scaled_start(in_, w, k);
         solve_qcqp(problems_[uk], y0.data(), qcqp, ws, res);
         if (res.status == QcqpStatus::optimal || improves_feasibly(problems_[uk], res, y0))
@@ -271,17 +284,22 @@ class Stepper {
     on_workers(run);  // the calling thread takes group 0
     int nfail = 0;
     for (int f : failed_) nfail += f;
+    for (int f : shortcut_) shortcuts_ += f;
     return nfail;
   }
 
  private:
   const BeamformingInput& in_;
+  bool fast_;  // the power-only fast path (slack rule only: the paper's rule stays bit for bit)
   int nworkers_;
   std::vector<QcqpProblem> problems_;
   std::vector<std::vector<std::ptrdiff_t>> caps_;
   std::vector<QcqpWorkspace> workspaces_;
   std::vector<QcqpResult> results_;
+  std::vector<BallOnlySolver> ball_;  // the power-only shortcut's buffers, one per worker
   std::vector<int> failed_;
+  std::vector<int> shortcut_;  // solved by the power-only shortcut in the last step
+  long shortcuts_ = 0;         // ... in every step so far
   ThreadPool pool_;  // persistent through the run: one wake-up per iteration, no thread spawns
 };
 
@@ -556,7 +574,7 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
     res.status = BeamformingStatus::converged;
     return res;
   }
-  Stepper stepper(in, settings.workers);
+  Stepper stepper(in, settings.workers, settings.slack_caps && settings.power_only_fast_path);
   CMatrixRM w_next(d.K, d.N);
   double t_hint = 2.0;  // the slack rule's extrapolation factor of the previous iteration
   for (int it = 0; it < settings.max_iter; ++it) {
@@ -583,6 +601,7 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
       break;
     }
   }
+  res.power_only_solves = stepper.shortcuts();
   return res;
 }
 

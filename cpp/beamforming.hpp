@@ -39,6 +39,11 @@ struct BeamformingSettings {
   // shared among its interferers, so beams can grow where sensing allows it.
   bool slack_caps = false;
   double slack_share = 0.5;     // share of each victim's slack handed to its interferers
+  // Slack rule only: a sub-problem whose optimum only the power budget binds is solved by the
+  // trust-region equations instead of the interior-point method (the same optimum, exactly; the
+  // interior-point solver runs whenever that point misses another constraint).  Never under the
+  // paper's rule, which stays bit for bit.
+  bool power_only_fast_path = true;
   QcqpSettings qcqp;
 };
 
@@ -54,6 +59,7 @@ struct BeamformingResult {
   int iterations = 0;                // Algorithm 2 iterations done
   int feasibility_iterations = 0;    // SCA iterations of the feasibility phase (0: start feasible)
   int subproblem_failures = 0;       // sub-problems not solved to optimality (w_k kept)
+  long power_only_solves = 0;        // sub-problems solved by the slack rule's power-only shortcut
   BeamformingStatus status = BeamformingStatus::max_iter;
   std::vector<std::int64_t> failing; // infeasible: terminals whose (18e) could not be met
   std::vector<CMatrixRM> iterates;   // start and every iterate, when record_iterates
