@@ -26,6 +26,12 @@ CAP_RULES = ("paper", "slack")
 
 #: Share of a victim's echo-SINR slack the slack rule hands to its interferers.
 SLACK_SHARE = 0.5
+#: The power polish after a feasibility phase (:func:`_polish_powers`): SLSQP's tolerance on
+#: (39) relative to its start, its iteration cap, and the halvings towards the start that may
+#: make its point meet (18e) exactly.
+POLISH_FTOL = 1e-12
+POLISH_MAX_ITER = 100
+POLISH_HALVINGS = 30
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,7 +70,8 @@ class BeamformingResult:
     subproblem_failures : int
         Sub-problems (56) the QCQP solver did not solve to optimality (their beam was kept).
     iterates : (iterations + 1, K, N) complex or None
-        The start and every iterate, with ``return_iterates=True``.
+        The start and every iterate, with ``return_iterates=True`` (one more at the end when
+        the slack rule's power polish improved the last one; ``history`` likewise).
     """
 
     w: NDArray[np.complex128]
@@ -149,7 +156,9 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
         shared among its interferers (still every iterate feasible), the start is the best
         feasible of ``w0``, MRS beams at the full budget P-bar_k and the MRT beams pulled towards
         MRS until (18e) holds (by (39); the one of largest smallest sensing margin when none is
-        feasible), and ``"infeasible"`` needs a certificate (see ``status``).
+        feasible), after a feasibility phase the powers along the final beams' directions are
+        re-optimised (the result then ends ``history`` and ``iterates``), and ``"infeasible"``
+        needs a certificate (see ``status``).
 
     Returns
     -------
@@ -192,6 +201,8 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
                               feasibility_margin=np.inf)
         if other["status"] != "infeasible" and other["objective"] < out["objective"]:
             out = other
+        if out["status"] != "infeasible":
+            out = _polish_powers(network, core, pbar, out, bool(return_iterates))
     status, failing = out["status"], tuple(int(k) for k in out["failing"])
     if slack and status == "infeasible":
         proof = sensing_certificate(network, pbar)
@@ -285,6 +296,56 @@ def _best_start(network: Network, core: object, serving: NDArray[np.int64],
         return cands[int(np.argmax(worst))]
     objs = [core.objective(cands[i]) for i in ok]
     return cands[ok[int(np.argmin(objs))]]
+
+
+def _polish_powers(network: Network, core: object, pbar: NDArray[np.float64], out: dict,
+                   keep_iterates: bool) -> dict:
+    """The powers along the beams' directions re-optimised, after a feasibility phase.
+
+    With the directions ``d_k`` fixed, (18e) is linear in the powers ``p_k`` (``gain_k |a_k^H
+    d_k|^2 p_k >= Gamma (sum_j ||HI[k,j] d_j||^2 p_j + sigma^2)``) and (18d) is a box, so a local
+    optimum of (39) over the powers is a small smooth problem (K variables, SciPy's SLSQP).  It
+    moves interference budget between a victim's interferers, which the caps cannot do: a cap
+    never falls below the interference caused now.  Kept only when it meets (18e) exactly and
+    lowers (39) (else the largest step towards it that does, by halving); then appended to the
+    history (and the iterates)."""
+    from scipy.optimize import Bounds, LinearConstraint, minimize
+
+    w = np.asarray(out["w"])
+    p0 = np.einsum("kn,kn->k", w.conj(), w).real
+    if not (p0 > 0).all():
+        return out
+    d = w / np.sqrt(p0)[:, None]
+    sc = network.scenario
+    f0 = float(out["objective"])
+    if not (np.isfinite(f0) and f0 > 0):
+        return out
+
+    def beams(x: NDArray[np.float64]) -> NDArray[np.complex128]:
+        return np.sqrt(np.clip(x, 0.0, 1.0) * pbar)[:, None] * d
+
+    constraints = []
+    if sc.sensing_sinr > 0:
+        gain = network.echo_gain * np.abs(np.einsum("kn,kn->k", network.steering.conj(), d)) ** 2
+        caused = _core.interference_matrix(network.HI, d)  # (K, K): ||HI[k,j] d_j||^2
+        unit = sc.sensing_sinr * sc.noise_power_w
+        A = (np.diag(gain) - sc.sensing_sinr * caused) * pbar[None, :] / unit
+        constraints.append(LinearConstraint(A, 1.0, np.inf))
+    x0 = np.clip(p0 / pbar, 0.0, 1.0)
+    res = minimize(lambda x: core.objective(beams(x)) / f0, x0, method="SLSQP",
+                   bounds=Bounds(0.0, 1.0), constraints=constraints,
+                   options={"ftol": POLISH_FTOL, "maxiter": POLISH_MAX_ITER})
+    x1 = np.clip(res.x, 0.0, 1.0)
+    for _ in range(POLISH_HALVINGS):
+        w1 = beams(x1)
+        f1 = core.objective(w1)
+        if f1 < f0 and sensing_margins(network, w1).min() >= 0:
+            out = dict(out, w=w1, objective=f1, history=np.append(out["history"], f1))
+            if keep_iterates:
+                out["iterates"] = np.concatenate([np.asarray(out["iterates"]), w1[None]])
+            return out
+        x1 = 0.5 * (x0 + x1)
+    return out
 
 
 def _serving_mrt(network: Network, serving: NDArray[np.int64], pbar: NDArray[np.float64],
