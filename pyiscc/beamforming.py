@@ -32,6 +32,9 @@ SLACK_SHARE = 0.5
 POLISH_FTOL = 1e-12
 POLISH_MAX_ITER = 100
 POLISH_HALVINGS = 30
+#: Networks of more terminals skip the polish: SLSQP's finite-difference gradient costs K + 1
+#: evaluations of (39) per step (at K = 300 one polish took minutes).
+POLISH_MAX_TERMINALS = 16
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,7 +160,8 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
         feasible of ``w0``, MRS beams at the full budget P-bar_k and the MRT beams pulled towards
         MRS until (18e) holds (by (39); the one of largest smallest sensing margin when none is
         feasible), after a feasibility phase the powers along the final beams' directions are
-        re-optimised (the result then ends ``history`` and ``iterates``), and ``"infeasible"``
+        re-optimised when K <= 16 (the result then ends ``history`` and ``iterates``), and
+        ``"infeasible"``
         needs a certificate (see ``status``).
 
     Returns
@@ -201,7 +205,7 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
                               feasibility_margin=np.inf)
         if other["status"] != "infeasible" and other["objective"] < out["objective"]:
             out = other
-        if out["status"] != "infeasible":
+        if out["status"] != "infeasible" and network.n_terminals <= POLISH_MAX_TERMINALS:
             out = _polish_powers(network, core, pbar, out, bool(return_iterates))
     status, failing = out["status"], tuple(int(k) for k in out["failing"])
     if slack and status == "infeasible":
