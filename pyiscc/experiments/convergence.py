@@ -35,7 +35,7 @@ def run_convergence(network: Network, **options: Any) -> dict[str, Any]:
     w = max_sensing_beams(network)
     off = optimize_offloading(network, w)
     bf = optimize_beamforming(network, off.a, off.b, w0=w, **options)
-    return {"feasible": bool(off.status != "infeasible" and bf.status != "infeasible"),
+    return {"feasible": bool(off.status != "infeasible" and bf.feasible),
             "admm_history": [float(v) for v in off.history.objective],
             "beamforming_history": [float(v) for v in bf.history],
             "admm_iterations": int(off.iterations), "beamforming_iterations": int(bf.iterations),

@@ -78,3 +78,22 @@ def test_plot_convergence_draws_both_cap_rules(tmp_path):
     svg = plot_convergence(spec, rows, tmp_path, formats=("svg",), dpi=50)[0].read_text()
     assert "caps (58)" in svg
     assert "slack caps, better of MRS/MRT start (ours)" in svg
+
+
+def test_slack_runner_reports_no_feasible_point_as_infeasible():
+    """A drop of Fig. 2 (M = 32, trial 60 of seed 2026) on which Algorithm 2's feasibility phase
+    finds no point under the slack rule ("no_feasible_point_found", not "infeasible"): the
+    trial must not be averaged in (its (39) is infinite)."""
+    from pyiscc.experiments.engine import trial_seed
+    from pyiscc.experiments.figures import FIGURES
+
+    sweep = FIGURES["2"].sweep
+    point = 2
+    sc = sweep.point_scenario(sweep.points()[point])
+    net = pi.draw_network(sc, rng=np.random.default_rng(trial_seed(sweep.seed, point, 60)))
+    out = run_convergence_slack(net)
+    mrs = pi.max_sensing_beams(net)
+    off = pi.optimize_offloading(net, mrs)
+    bf = pi.optimize_beamforming(net, off.a, off.b, w0=mrs, caps="slack")
+    assert bf.status == "no_feasible_point_found"
+    assert out["feasible"] is False and not np.isfinite(out["upload_latency"])
