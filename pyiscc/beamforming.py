@@ -161,8 +161,7 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
         MRS until (18e) holds (by (39); the one of largest smallest sensing margin when none is
         feasible), after a feasibility phase the powers along the final beams' directions are
         re-optimised when K <= 16 (the result then ends ``history`` and ``iterates``), and
-        ``"infeasible"``
-        needs a certificate (see ``status``).
+        ``"infeasible"`` needs a certificate (see ``status``).
 
     Returns
     -------

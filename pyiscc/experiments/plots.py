@@ -29,6 +29,16 @@ _FILLS = ("full", "none", "left", "bottom")
 _WIDTHS = (1.6, 1.0, 2.2, 0.7)
 
 
+def _scheme_style(i: int) -> dict:
+    """Marker and line style of the i-th scheme (the curves and its legend entry)."""
+    return {"marker": MARKERS[i % len(MARKERS)], "linestyle": LINESTYLES[i % len(LINESTYLES)]}
+
+
+def _series_style(i: int) -> dict:
+    """Marker fill and line width of the i-th series (the curves and its legend entry)."""
+    return {"fillstyle": _FILLS[i % len(_FILLS)], "linewidth": _WIDTHS[i % len(_WIDTHS)]}
+
+
 def _series_values(summary: pd.DataFrame) -> list[object]:
     if summary["series_param"].isna().all():
         return [None]
@@ -101,9 +111,7 @@ def draw_figure(spec: FigureSpec, summary: pd.DataFrame) -> Figure:
             if series is not None:
                 label = f"{label}, {series_text(series)}"
             colour = colours[(si if several else ci_idx) % len(colours)]
-            ax.plot(xs, ys, color=colour, marker=MARKERS[ci_idx % len(MARKERS)],
-                    linestyle=LINESTYLES[ci_idx % len(LINESTYLES)],
-                    fillstyle=_FILLS[si % len(_FILLS)], linewidth=_WIDTHS[si % len(_WIDTHS)],
+            ax.plot(xs, ys, color=colour, **_scheme_style(ci_idx), **_series_style(si),
                     markersize=6, label=label)
             ax.fill_between(xs, ys - half, ys + half, color=colour, alpha=0.18, linewidth=0)
     ax.set_xlabel(spec.x_label)
@@ -117,12 +125,10 @@ def draw_figure(spec: FigureSpec, summary: pd.DataFrame) -> Figure:
     if several and len(schemes) > 1:
         # one entry per scheme (its marker and line style, in grey) and one per series (its
         # colour, fill and width) instead of one per curve
-        handles = [Line2D([], [], color="0.3", marker=MARKERS[i % len(MARKERS)],
-                          linestyle=LINESTYLES[i % len(LINESTYLES)], markersize=6,
+        handles = [Line2D([], [], color="0.3", **_scheme_style(i), markersize=6,
                           label=spec.scheme_label(scheme)) for i, scheme in enumerate(schemes)]
         handles += [Line2D([], [], color=colours[i % len(colours)], marker="o",
-                           fillstyle=_FILLS[i % len(_FILLS)], linewidth=_WIDTHS[i % len(_WIDTHS)],
-                           markersize=6, label=series_text(series))
+                           **_series_style(i), markersize=6, label=series_text(series))
                     for i, series in enumerate(series_values)]
     else:
         handles = ax.get_legend_handles_labels()[0]
