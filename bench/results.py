@@ -106,7 +106,7 @@ def run_all(mode: dict[str, Any], k1000: bool, tmp: Path,
 
     scale_json = tmp / "scale.jsonl"
     sizes = mode["sizes"] + (["1000,50,64"] if k1000 else [])
-    _run([sys.executable, "bench/scale.py", "--sizes", *sizes, "--workers", "2",
+    _run([sys.executable, "bench/scale.py", "--sizes", *sizes, "--workers", "1", "2",
           "--json", str(scale_json)], log)
     log[-1] = log[-1].replace(str(scale_json), "SCALE.jsonl")
     res["scale"] = [json.loads(line) for line in scale_json.read_text().splitlines() if line]
@@ -393,23 +393,31 @@ def render(res: dict[str, Any], info: dict[str, str], command: str, started: str
 
     L += ["## Sweep throughput", ""] + bench_section(bench, ("test_bench_sweep.py",))
 
-    L += ["## Scale", "", "![solve time and peak memory vs K](scale.png)", "",
-          "Full `pi.solve(net, \"dcet-iscc\", workers=2)`, seed 0, N = 8, each size in its own "
-          "process (peak = its `ru_maxrss`), Table III's density of terminals (bench/scale.py, "
-          "`density` geometry).", ""]
-    rows = [[r["K"], r["L"], r["M"], f"{r['draw_s']:.2f}", f"{r['solve_s']:.2f}",
-             f"{r['peak_rss_mb']:,.0f}", r["status"], r["feasible"], r["outer"],
-             r["bf_iterations"]] for r in res["scale"]]
-    L += _table(["K", "L", "M", "draw [s]", "solve [s]", "peak [MB]", "status", "feasible",
-                 "BCD rounds", "Alg. 2 iterations"], rows)
-    if len({r["K"] for r in res["scale"]}) >= 2:
-        import numpy as np
+    import scale
 
-        K = np.array([r["K"] for r in res["scale"]], float)
-        t = np.array([r["solve_s"] for r in res["scale"]])
+    L += ["## Scale", "", "![solve time and peak memory vs K](scale.png)", "",
+          "Full `pi.solve(net, \"dcet-iscc\", workers=W)`, seed 0, N = 8, each size in its own "
+          "process (peak = its `ru_maxrss`), Table III's density of terminals (bench/scale.py, "
+          "`density` geometry).  Caps kept: the interference caps the working sets carried in "
+          "the interior-point solves of sub-problem (56), mean / largest, of the K - 1 each has.",
+          ""]
+    rows = [[r["K"], r["L"], r["M"], r["workers"], f"{r['draw_s']:.2f}", f"{r['solve_s']:.2f}",
+             f"{r['peak_rss_mb']:,.0f}", r["status"], r["feasible"], r["outer"],
+             r["bf_iterations"], scale.caps_column(r.get("caps_kept", []), r["K"])]
+            for r in res["scale"]]
+    L += _table(["K", "L", "M", "workers", "draw [s]", "solve [s]", "peak [MB]", "status",
+                 "feasible", "BCD rounds", "Alg. 2 iterations", "caps kept"], rows)
+    import numpy as np
+
+    for workers in sorted({r["workers"] for r in res["scale"]}):
+        sel = [r for r in res["scale"] if r["workers"] == workers]
+        if len({r["K"] for r in sel}) < 2:
+            continue
+        K = np.array([r["K"] for r in sel], float)
+        t = np.array([r["solve_s"] for r in sel])
         slope = np.polyfit(np.log(K), np.log(t), 1)[0]
-        L += [f"Fitted growth exponent of the solve time in K (log-log least squares over "
-              f"K = {int(K.min())}-{int(K.max())}): **{slope:.2f}**.", ""]
+        L += [f"Fitted growth exponent of the solve time in K, {workers} worker(s) (log-log "
+              f"least squares over K = {int(K.min())}-{int(K.max())}): **{slope:.2f}**.", ""]
 
     K, Lb, M = res["threads_size"]
     th = res["threads"]

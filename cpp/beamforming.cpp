@@ -44,14 +44,16 @@ struct IterationState {
   double objective = 0.0;
 };
 
-void iteration_state(const BeamformingInput& in, const cdouble* w, IterationState& st) {
+// The uplink part of the state: channels, SINRs, receivers, FP/WMMSE weights and (39).
+void uplink_state(const BeamformingInput& in, const cdouble* w, IterationState& st,
+                  ThreadPool* pool = nullptr) {
   const Dims& d = in.dims;
   const auto K = static_cast<std::size_t>(d.K);
   st.g.resize(static_cast<std::size_t>(d.L * d.K * d.M));
   st.sinr.resize(static_cast<std::size_t>(d.L * d.K));
-  effective_channels(in.H, w, d, st.g.data());
+  effective_channels(in.H, w, d, st.g.data(), pool);
   st.u.resize(K * static_cast<std::size_t>(d.M));
-  uplink_sinr_receivers(st.g.data(), d, in.noise_power, in.serving, st.sinr.data(), st.u.data());
+  uplink_sinr_receivers(st.g.data(), d, in.noise_power, in.serving, st.sinr.data(), st.u.data(), pool);
   st.alpha.assign(K, 0.0);
   st.V.assign(K, 1.0);
   const double scale = in.bandwidth_hz / std::log(2.0);
@@ -67,8 +69,28 @@ void iteration_state(const BeamformingInput& in, const cdouble* w, IterationStat
     total += rate > 0.0 ? in.task_bits[k] / rate : std::numeric_limits<double>::infinity();
   }
   st.objective = total;
+}
+
+// pool (optional): the kernels' work split over its workers (the same bits for any count).
+void iteration_state(const BeamformingInput& in, const cdouble* w, IterationState& st,
+                     ThreadPool* pool = nullptr) {
+  uplink_state(in, w, st, pool);
+  const auto K = static_cast<std::size_t>(in.dims.K);
   st.interference.resize(K * K);
-  interference_matrix(in.HI, w, d, st.interference.data());
+  interference_matrix(in.HI, w, in.dims, st.interference.data(), pool);
+}
+
+// Normalised sensing margin (gain |a^H w|^2 - Gamma (I_k + sigma^2)) / (Gamma sigma^2) of every
+// terminal, from the interference matrix I (K,K) of w.
+void margins_from(const BeamformingInput& in, const cdouble* w, const double* I, double* out) {
+  const Dims& d = in.dims;
+  const double unit = in.sensing_sinr * in.noise_power;
+  for (std::ptrdiff_t k = 0; k < d.K; ++k) {
+    double caused = in.noise_power;
+    for (std::ptrdiff_t j = 0; j < d.K; ++j) caused += I[k * d.K + j];
+    const double beam = std::norm(ConstCVecMap(in.steering + k * d.N, d.N).dot(ConstCVecMap(w + k * d.N, d.N)));
+    out[k] = (in.echo_gain[k] * beam - in.sensing_sinr * caused) / unit;
+  }
 }
 
 // Largest interference ||HI[k,j] w_j||^2 any beam within its budget can cause, bounded by
@@ -117,34 +139,49 @@ void slack_caps(const BeamformingInput& in, const cdouble* w, const std::vector<
   }
 }
 
-// The parts of sub-problem (56) that do not change across iterations: the power budget A_0 = I
-// and the caps A = p_k R(HI[j,k]^H HI[j,k]) (real form), one per j != k with a nonzero HI[j,k].
-// Filled once per run; each iteration only rewrites P, q, c and the sensing row of b.
-void subproblem_template(const BeamformingInput& in, std::ptrdiff_t k, QcqpProblem& pr,
-                         std::vector<std::ptrdiff_t>& caps) {
+// The caps of terminal k's sub-problem (56): every j != k whose HI[j,k] is nonzero (a zero
+// channel causes no interference, so its cap can never bind).
+std::vector<std::ptrdiff_t> nonzero_caps(const BeamformingInput& in, std::ptrdiff_t k) {
+  const Dims& d = in.dims;
+  std::vector<std::ptrdiff_t> caps;
+  for (std::ptrdiff_t j = 0; j < d.K; ++j) {
+    if (j == k) continue;
+    ConstCMapRM HIjk(in.HI + (j * d.K + k) * d.N * d.N, d.N, d.N);
+    if (!HIjk.isZero(0.0)) caps.push_back(j);
+  }
+  return caps;
+}
+
+// The parts of sub-problem (56) that do not change across iterations, with the caps `rows`
+// (row t + 1 is the cap of victim rows[t]): the power budget A_0 = I and the caps
+// A = p_k R(HI[j,k]^H HI[j,k]) (real form).  Filled once per run; when a working set grows, pr
+// already holds the caps rows[0..first) and only the new ones are built.  Each iteration only
+// rewrites P, q, c and the sensing row of b.
+void subproblem_template(const BeamformingInput& in, std::ptrdiff_t k,
+                         const std::vector<std::ptrdiff_t>& rows, QcqpProblem& pr,
+                         std::size_t first = 0) {
   const Dims& d = in.dims;
   const std::ptrdiff_t N = d.N, n = 2 * N;
   const double p = in.power_budget[k];
-  caps.clear();
-  for (std::ptrdiff_t j = 0; j < d.K; ++j) {
-    if (j == k) continue;
-    ConstCMapRM HIjk(in.HI + (j * d.K + k) * N * N, N, N);
-    if (!HIjk.isZero(0.0)) caps.push_back(j);
-  }
-  const std::ptrdiff_t m = 2 + static_cast<std::ptrdiff_t>(caps.size());
-  pr.A.resize(static_cast<std::size_t>(m));
+  const std::ptrdiff_t m = 2 + static_cast<std::ptrdiff_t>(rows.size());
+  pr.A.resize(static_cast<std::size_t>(m));  // keeps the power row and the caps before `first`
   pr.B = RMatrix::Zero(m, n);
   pr.c.resize(m);
   // Power budget (40a): ||w_k||^2 <= P-bar_k, i.e. ||y||^2 <= 1.
-  pr.A[0] = RMatrix::Identity(n, n);
+  if (first == 0) pr.A[0] = RMatrix::Identity(n, n);
   pr.c[0] = 1.0;
   // Interference caps (56a): ||HI[j,k] w_k||^2 <= Upsilon_jk.
-  for (std::size_t t = 0; t < caps.size(); ++t) {
-    ConstCMapRM HIjk(in.HI + (caps[t] * d.K + k) * N * N, N, N);
+  for (std::size_t t = first; t < rows.size(); ++t) {
+    ConstCMapRM HIjk(in.HI + (rows[t] * d.K + k) * N * N, N, N);
     const CMatrix G = HIjk.adjoint() * HIjk;
     real_form(G, p, pr.A[t + 1]);
   }
   pr.A[static_cast<std::size_t>(m - 1)].resize(0, 0);  // linear sensing constraint
+}
+
+// The caps Upsilon (K,K), row = victim: the slack rule's, or the paper's (58) (the interference).
+const std::vector<double>& current_caps(const IterationState& st) {
+  return st.upsilon.empty() ? st.interference : st.upsilon;
 }
 
 // Sub-problem (56) of terminal k at iterate w into pr, which holds subproblem_template(k).
@@ -181,7 +218,7 @@ void fill_subproblem(const BeamformingInput& in, const IterationState& st, const
   pr.q = real_vec(h, sp);
 
   const std::ptrdiff_t m = pr.m();
-  const std::vector<double>& cap = st.upsilon.empty() ? st.interference : st.upsilon;
+  const std::vector<double>& cap = current_caps(st);
   for (std::size_t t = 0; t < caps.size(); ++t)
     pr.c[static_cast<std::ptrdiff_t>(t) + 1] = cap[static_cast<std::size_t>(caps[t] * d.K + k)];
   // Linearised sensing (55) around w~_k with G_p zeta^2 (resolution 3):
@@ -201,38 +238,83 @@ RVector scaled_start(const BeamformingInput& in, const cdouble* w, std::ptrdiff_
   return real_vec(ConstCVecMap(w + k * in.dims.N, in.dims.N), 1.0 / std::sqrt(in.power_budget[k]));
 }
 
-void write_back(const BeamformingInput& in, const RVector& y, std::ptrdiff_t k, cdouble* w) {
+// Beam w_k = sqrt(P-bar_k) (y_re + i y_im) of the real scaled y into out[0..N).
+void unscale(const BeamformingInput& in, const RVector& y, std::ptrdiff_t k, cdouble* out) {
   const std::ptrdiff_t N = in.dims.N;
   const double sp = std::sqrt(in.power_budget[k]);
-  for (std::ptrdiff_t n = 0; n < N; ++n) w[k * N + n] = sp * cdouble(y[n], y[N + n]);
+  for (std::ptrdiff_t n = 0; n < N; ++n) out[n] = sp * cdouble(y[n], y[N + n]);
 }
+
+void write_back(const BeamformingInput& in, const RVector& y, std::ptrdiff_t k, cdouble* w) {
+  unscale(in, y, k, w + k * in.dims.N);
+}
+
+// Counters of the working-set sub-problems (BeamformingResult::working_set_*).
+struct WorkingSetStats {
+  long solves = 0;     // interior-point solves of a working-set sub-problem
+  long rows = 0;       // caps carried, summed over those solves
+  long max_rows = 0;   // the most caps any of them carried
+  long additions = 0;  // caps added to a working set because a solution violated them
+
+  void merge(const WorkingSetStats& o) {
+    solves += o.solves, rows += o.rows, additions += o.additions;
+    max_rows = std::max(max_rows, o.max_rows);
+  }
+};
 
 // One Algorithm-2 run's reusable state: the sub-problem of every terminal (templates filled once),
 // one QCQP workspace and result per worker thread.
+//
+// Working sets (slack rule, BeamformingSettings::working_set): terminal k's sub-problem carries
+// only the caps in its working set, empty at the start.  Every solution, of the power-only
+// shortcut or of the interior-point method, is checked against every cap outside it (one
+// product HI[j,k] w_k each, in original units); the violated caps join the set for good and the
+// sub-problem is solved again from the same start.  A solution of the relaxed problem that meets
+// every cap is the optimum of the whole problem (the relaxation's optimum is feasible for it), so
+// the step is the all-caps step up to the solver's tolerance, while a sub-problem at K = 1000 keeps
+// a handful of its 999 caps.  The cap matrices exist only for the caps in a working set.
 class Stepper {
  public:
-  Stepper(const BeamformingInput& in, int workers, bool fast)
+  // limit: interference_limits(in) (read by the working sets' check; must outlive the Stepper).
+  // pool: the run's threads (its worker count is the number of groups).
+  Stepper(const BeamformingInput& in, ThreadPool& pool, bool fast, bool working_set,
+          const std::vector<double>* limit)
       : in_(in),
+        limit_(limit),
         fast_(fast),
-        nworkers_(std::max(1, std::min<int>(workers, static_cast<int>(in.dims.L)))),
+        working_set_(working_set),
+        nworkers_(pool.workers()),
         problems_(static_cast<std::size_t>(in.dims.K)),
         caps_(static_cast<std::size_t>(in.dims.K)),
+        rows_(static_cast<std::size_t>(in.dims.K)),
+        member_(working_set ? static_cast<std::size_t>(in.dims.K * in.dims.K) : 0, 0),
         workspaces_(static_cast<std::size_t>(nworkers_)),
         results_(static_cast<std::size_t>(nworkers_)),
         ball_(static_cast<std::size_t>(nworkers_)),
+        stats_(static_cast<std::size_t>(nworkers_)),
         failed_(static_cast<std::size_t>(in.dims.K), 0),
         shortcut_(static_cast<std::size_t>(in.dims.K), 0),
-        pool_(nworkers_) {
-    // The templates (K - 1 cap matrices per terminal: O(K^2 N^3) work, O(K^2 N^2) memory) are
-    // built by the worker that will solve the terminal's sub-problems (each writes only its own).
+        pool_(pool) {
+    // The templates (all caps: K - 1 cap matrices per terminal, O(K^2 N^3) work, O(K^2 N^2)
+    // memory) are built by the worker that will solve the terminal's sub-problems (each writes
+    // only its own).
     on_workers([&](int t) {
-      for (std::ptrdiff_t k = 0; k < in_.dims.K; ++k)
-        if (in_.group[k] % nworkers_ == t)
-          subproblem_template(in_, k, problems_[static_cast<std::size_t>(k)], caps_[static_cast<std::size_t>(k)]);
+      for (std::ptrdiff_t k = 0; k < in_.dims.K; ++k) {
+        if (in_.group[k] % nworkers_ != t) continue;
+        const auto uk = static_cast<std::size_t>(k);
+        caps_[uk] = nonzero_caps(in_, k);
+        if (!working_set_) rows_[uk] = caps_[uk];
+        subproblem_template(in_, k, rows_[uk], problems_[uk]);
+      }
     });
   }
 
   long shortcuts() const { return shortcuts_; }
+  WorkingSetStats working_set_stats() const {
+    WorkingSetStats total;
+    for (const WorkingSetStats& s : stats_) total.merge(s);
+    return total;
+  }
 
   // Runs fn(t) for t = 0..workers-1, t = 0 on the calling thread, t on the pool's worker t.
   template <class Fn>
@@ -262,23 +344,41 @@ class Stepper {
     auto run = [&](int t) {
       QcqpWorkspace& ws = workspaces_[static_cast<std::size_t>(t)];
       QcqpResult& res = results_[static_cast<std::size_t>(t)];
+      WorkingSetStats& stats = stats_[static_cast<std::size_t>(t)];
       RVector y0;
+      std::vector<std::ptrdiff_t> violated;
       BallOnlySolver& ball = ball_[static_cast<std::size_t>(t)];
       for (std::ptrdiff_t k = 0; k < d.K; ++k) {
         if (in_.group[k] % nworkers_ != t) continue;
         const auto uk = static_cast<std::size_t>(k);
-        fill_subproblem(in_, st, w, k, caps_[uk], problems_[uk]);
-        if (fast_ && ball.solve(problems_[uk])) {
-          write_back(in_, ball.x(), k, w_next);
-          shortcut_[uk] = 1;
-          continue;
+        QcqpProblem& pr = problems_[uk];
+        fill_subproblem(in_, st, w, k, rows_[uk], pr);
+        if (fast_ && ball.solve(pr)) {
+          if (meets_other_caps(st, k, ball.x(), violated)) {
+            write_back(in_, ball.x(), k, w_next);
+            shortcut_[uk] = 1;
+            continue;
+          }
+          grow(st, w, k, violated, stats);
         }
         y0 = scaled_start(in_, w, k);
-        solve_qcqp(problems_[uk], y0.data(), qcqp, ws, res);
-        if (res.status == QcqpStatus::optimal || improves_feasibly(problems_[uk], res, y0))
-          write_back(in_, res.x, k, w_next);
-        if (res.status != QcqpStatus::optimal)
-          failed_[uk] = 1;  // counted; w~_k kept unless the returned point is feasible and better
+        for (;;) {
+          if (working_set_) {
+            ++stats.solves;
+            stats.rows += static_cast<long>(rows_[uk].size());
+            stats.max_rows = std::max(stats.max_rows, static_cast<long>(rows_[uk].size()));
+          }
+          solve_qcqp(pr, y0.data(), qcqp, ws, res);
+          const bool usable = res.status == QcqpStatus::optimal || improves_feasibly(pr, res, y0);
+          if (usable && !meets_other_caps(st, k, res.x, violated)) {
+            grow(st, w, k, violated, stats);  // y0 meets every cap: the re-solve starts feasible
+            continue;
+          }
+          if (usable) write_back(in_, res.x, k, w_next);
+          if (res.status != QcqpStatus::optimal)
+            failed_[uk] = 1;  // counted; w~_k kept unless the returned point is feasible and better
+          break;
+        }
       }
     };
     on_workers(run);  // the calling thread takes group 0
@@ -289,34 +389,73 @@ class Stepper {
   }
 
  private:
+  // Working sets: whether the scaled beam y of terminal k meets every cap outside its working
+  // set (always true without working sets: every cap is a row); the violated ones into `out`.
+  bool meets_other_caps(const IterationState& st, std::ptrdiff_t k, const RVector& y,
+                        std::vector<std::ptrdiff_t>& out) const {
+    out.clear();
+    if (!working_set_) return true;
+    const Dims& d = in_.dims;
+    const std::ptrdiff_t N = d.N;
+    CVector wk(N);
+    unscale(in_, y, k, wk.data());
+    const std::vector<double>& cap = current_caps(st);
+    const char* member = member_.data() + k * d.K;
+    // ||HI[j,k] w_k||^2 <= ||HI[j,k]||_F^2 ||w_k||^2 = ||y||^2 limit_jk (w_k = sqrt(P-bar_k) y):
+    // a cap at or above that bound holds without the product (most caps of far victims).
+    const double power = y.squaredNorm();
+    for (std::ptrdiff_t j : caps_[static_cast<std::size_t>(k)]) {
+      if (member[j]) continue;
+      const auto jk = static_cast<std::size_t>(j * d.K + k);
+      if (power * (*limit_)[jk] * (1.0 + 1e-12) <= cap[jk]) continue;
+      ConstCMapRM HIjk(in_.HI + (j * d.K + k) * N * N, N, N);
+      if (!((HIjk * wk).squaredNorm() <= cap[jk])) out.push_back(j);
+    }
+    return out.empty();
+  }
+
+  // Adds the caps `add` to terminal k's working set and rebuilds its sub-problem.
+  void grow(const IterationState& st, const cdouble* w, std::ptrdiff_t k,
+            const std::vector<std::ptrdiff_t>& add, WorkingSetStats& stats) {
+    const auto uk = static_cast<std::size_t>(k);
+    const std::size_t first = rows_[uk].size();
+    for (std::ptrdiff_t j : add) {
+      member_[static_cast<std::size_t>(k * in_.dims.K + j)] = 1;
+      rows_[uk].push_back(j);
+    }
+    stats.additions += static_cast<long>(add.size());
+    subproblem_template(in_, k, rows_[uk], problems_[uk], first);  // builds only the new caps
+    fill_subproblem(in_, st, w, k, rows_[uk], problems_[uk]);
+  }
+
   const BeamformingInput& in_;
-  bool fast_;  // the power-only fast path (slack rule only: the paper's rule stays bit for bit)
+  const std::vector<double>* limit_;  // interference_limits (K,K), row = victim
+  bool fast_;         // the power-only fast path (slack rule only: the paper's rule stays bit for bit)
+  bool working_set_;  // working-set sub-problems (slack rule only)
   int nworkers_;
   std::vector<QcqpProblem> problems_;
-  std::vector<std::vector<std::ptrdiff_t>> caps_;
+  std::vector<std::vector<std::ptrdiff_t>> caps_;  // every cap of terminal k (nonzero_caps)
+  std::vector<std::vector<std::ptrdiff_t>> rows_;  // the caps its sub-problem carries
+  std::vector<char> member_;                       // (K,K): j in terminal k's working set
   std::vector<QcqpWorkspace> workspaces_;
   std::vector<QcqpResult> results_;
   std::vector<BallOnlySolver> ball_;  // the power-only shortcut's buffers, one per worker
+  std::vector<WorkingSetStats> stats_;  // one per worker
   std::vector<int> failed_;
   std::vector<int> shortcut_;  // solved by the power-only shortcut in the last step
   long shortcuts_ = 0;         // ... in every step so far
-  ThreadPool pool_;  // persistent through the run: one wake-up per iteration, no thread spawns
+  ThreadPool& pool_;  // persistent through the run: a wake-up per step, no thread spawns
 };
 
 // Smallest normalised sensing margin and the per-terminal margins
 // (gain |a^H w|^2 - Gamma (I_k + sigma^2)) / (Gamma sigma^2).
-std::vector<double> sensing_margins(const BeamformingInput& in, const cdouble* w) {
+std::vector<double> sensing_margins(const BeamformingInput& in, const cdouble* w,
+                                    ThreadPool* pool = nullptr) {
   const Dims& d = in.dims;
   const auto K = static_cast<std::size_t>(d.K);
   std::vector<double> I(K * K), out(K);
-  interference_matrix(in.HI, w, d, I.data());
-  const double unit = in.sensing_sinr * in.noise_power;
-  for (std::ptrdiff_t k = 0; k < d.K; ++k) {
-    double caused = in.noise_power;
-    for (std::ptrdiff_t j = 0; j < d.K; ++j) caused += I[static_cast<std::size_t>(k * d.K + j)];
-    const double beam = std::norm(ConstCVecMap(in.steering + k * d.N, d.N).dot(ConstCVecMap(w + k * d.N, d.N)));
-    out[static_cast<std::size_t>(k)] = (in.echo_gain[k] * beam - in.sensing_sinr * caused) / unit;
-  }
+  interference_matrix(in.HI, w, d, I.data(), pool);
+  margins_from(in, w, I.data(), out.data());
   return out;
 }
 
@@ -392,48 +531,66 @@ double feasibility_problem(const BeamformingInput& in, const cdouble* w, BlockQc
 // which every sensing margin stays >= 0 exactly and (39) keeps decreasing along the doubling
 // sequence.  The search starts at the previous iteration's t (`hint`): doubling from there while
 // it improves, halving while it fails, so a steady t costs one or two trials.  Every accepted
-// point is checked in original units, so every iterate stays feasible.  Returns the accepted t.
-double extrapolate(const BeamformingInput& in, const cdouble* w, double obj_next, CMatrixRM& w_next,
-                   double& hint) {
+// point is checked in original units, so every iterate stays feasible.  st_next holds the state
+// of w_next on entry and on return (a trial's state is the next iteration's state when it is
+// accepted: nothing is evaluated twice); trial and kept are scratch.  Returns the accepted t.
+double extrapolate(const BeamformingInput& in, const cdouble* w, IterationState& st_next,
+                   CMatrixRM& w_next, double& hint, IterationState& trial_st, IterationState& kept_st,
+                   ThreadPool& pool) {
   const Dims& d = in.dims;
   const Eigen::Map<const CMatrixRM> w_prev(w, d.K, d.N);
   const CMatrixRM step = w_next - w_prev;
   CMatrixRM trial(d.K, d.N), kept;
-  // Objective at t (inf when infeasible).
+  std::vector<double> margin(static_cast<std::size_t>(d.K));
+  const auto K = static_cast<std::size_t>(d.K);
+  // Objective at t (inf when infeasible); trial_st: the state of the trial point when finite.
   auto value = [&](double t) {
     trial = w_prev + t * step;
     for (std::ptrdiff_t k = 0; k < d.K; ++k) {
       const double norm2 = trial.row(k).squaredNorm();
       if (norm2 > in.power_budget[k]) trial.row(k) *= std::sqrt(in.power_budget[k] / norm2);
     }
+    trial_st.interference.resize(K * K);
+    interference_matrix(in.HI, trial.data(), d, trial_st.interference.data(), &pool);
     if (in.sensing_sinr > 0.0) {
-      const std::vector<double> margin = sensing_margins(in, trial.data());
+      margins_from(in, trial.data(), trial_st.interference.data(), margin.data());
       if (*std::min_element(margin.begin(), margin.end()) < 0.0)
         return std::numeric_limits<double>::infinity();
     }
-    return upload_latency(in, trial.data());
+    uplink_state(in, trial.data(), trial_st, &pool);
+    return trial_st.objective;
   };
-  double best = obj_next, t_best = 1.0;
+  auto keep = [&]() {
+    kept = trial;
+    std::swap(kept_st, trial_st);
+  };
+  double best = st_next.objective, t_best = 1.0;
   double t = std::min(64.0, std::max(2.0, hint));
   double obj = value(t);
   if (obj < best) {
-    best = obj, t_best = t, kept = trial;
+    best = obj, t_best = t;
+    keep();
     for (t *= 2.0; t <= 64.0; t *= 2.0) {
       obj = value(t);
       if (!(obj < best)) break;
-      best = obj, t_best = t, kept = trial;
+      best = obj, t_best = t;
+      keep();
     }
   } else {
     for (t *= 0.5; t >= 2.0; t *= 0.5) {
       obj = value(t);
       if (obj < best) {
-        best = obj, t_best = t, kept = trial;
+        best = obj, t_best = t;
+        keep();
         break;
       }
     }
   }
   hint = t_best;
-  if (t_best > 1.0) w_next = kept;
+  if (t_best > 1.0) {
+    w_next = kept;
+    std::swap(st_next, kept_st);
+  }
   return t_best;
 }
 
@@ -495,8 +652,8 @@ QcqpProblem beamforming_subproblem(const BeamformingInput& in, const cdouble* w,
   IterationState st;
   iteration_state(in, w, st);
   QcqpProblem pr;
-  std::vector<std::ptrdiff_t> caps;
-  subproblem_template(in, k, pr, caps);
+  const std::vector<std::ptrdiff_t> caps = nonzero_caps(in, k);
+  subproblem_template(in, k, caps, pr);
   fill_subproblem(in, st, w, k, caps, pr);
   return pr;
 }
@@ -512,10 +669,12 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
   BeamformingResult res;
   CMatrixRM w = Eigen::Map<const CMatrixRM>(w0, d.K, d.N);
   require(power_ok(in, w.data()), "w0: violates the power budget (18d)");
+  // The run's threads: the per-BS groups of sub-problems and the model evaluations.
+  ThreadPool pool(std::max(1, std::min<int>(settings.workers, static_cast<int>(d.L))));
 
   // Feasibility phase: SCA on the smallest sensing margin, monotone because the linearisation
   // of |a^H w|^2 is a global under-estimator and the interference enters exactly.
-  std::vector<double> margin = sensing_margins(in, w.data());
+  std::vector<double> margin = sensing_margins(in, w.data(), &pool);
   double worst = *std::min_element(margin.begin(), margin.end());
   if (worst < 0.0) {
     const std::ptrdiff_t nb = 2 * d.N, n = d.K * nb + 1;
@@ -535,7 +694,7 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
       CMatrixRM w_new(d.K, d.N);
       for (std::ptrdiff_t k = 0; k < d.K; ++k) write_back(in, sol.x.segment(k * nb, nb), k, w_new.data());
       if (!power_ok(in, w_new.data())) break;
-      std::vector<double> m_new = sensing_margins(in, w_new.data());
+      std::vector<double> m_new = sensing_margins(in, w_new.data(), &pool);
       const double worst_new = *std::min_element(m_new.begin(), m_new.end());
       const bool stalled = worst_new - worst <= 1e-9 * std::max(1.0, std::abs(worst));
       const double gained = worst_new - worst;
@@ -558,8 +717,8 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
     }
   }
 
-  IterationState st, st_next;
-  iteration_state(in, w.data(), st);
+  IterationState st, st_next, st_trial, st_kept;
+  iteration_state(in, w.data(), st, &pool);
   const std::vector<double> limit = settings.slack_caps ? interference_limits(in) : std::vector<double>();
   if (settings.slack_caps) slack_caps(in, w.data(), limit, settings.slack_share, st);
   double obj = st.objective;  // == upload_latency(in, w): the same SINRs, the same sum
@@ -574,15 +733,15 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
     res.status = BeamformingStatus::converged;
     return res;
   }
-  Stepper stepper(in, settings.workers, settings.slack_caps && settings.power_only_fast_path);
+  Stepper stepper(in, pool, settings.slack_caps && settings.power_only_fast_path,
+                  settings.slack_caps && settings.working_set, &limit);
   CMatrixRM w_next(d.K, d.N);
   double t_hint = 2.0;  // the slack rule's extrapolation factor of the previous iteration
   for (int it = 0; it < settings.max_iter; ++it) {
     res.subproblem_failures += stepper.step(st, w.data(), settings.qcqp, w_next.data());
     // The state of the new iterate gives its objective and serves the next iteration.
-    iteration_state(in, w_next.data(), st_next);
-    if (settings.slack_caps && extrapolate(in, w.data(), st_next.objective, w_next, t_hint) > 1.0)
-      iteration_state(in, w_next.data(), st_next);
+    iteration_state(in, w_next.data(), st_next, &pool);
+    if (settings.slack_caps) extrapolate(in, w.data(), st_next, w_next, t_hint, st_trial, st_kept, pool);
     if (settings.slack_caps) slack_caps(in, w_next.data(), limit, settings.slack_share, st_next);
     const double obj_next = st_next.objective;
     std::swap(st, st_next);
@@ -602,6 +761,11 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
     }
   }
   res.power_only_solves = stepper.shortcuts();
+  const WorkingSetStats ws = stepper.working_set_stats();
+  res.working_set_solves = ws.solves;
+  res.working_set_rows = ws.rows;
+  res.working_set_max_rows = ws.max_rows;
+  res.working_set_additions = ws.additions;
   return res;
 }
 

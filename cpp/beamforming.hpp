@@ -44,6 +44,10 @@ struct BeamformingSettings {
   // interior-point solver runs whenever that point misses another constraint).  Never under the
   // paper's rule, which stays bit for bit.
   bool power_only_fast_path = true;
+  // Slack rule only: each sub-problem carries only the caps in its working set (those a
+  // solution once violated) and every solution is checked against all the others, so the step is
+  // the all-caps step (the same optimum, to the solver's tolerance) at a fraction of the rows.
+  bool working_set = true;
   QcqpSettings qcqp;
 };
 
@@ -60,6 +64,10 @@ struct BeamformingResult {
   int feasibility_iterations = 0;    // SCA iterations of the feasibility phase (0: start feasible)
   int subproblem_failures = 0;       // sub-problems not solved to optimality (w_k kept)
   long power_only_solves = 0;        // sub-problems solved by the slack rule's power-only shortcut
+  long working_set_solves = 0;       // interior-point solves of working-set sub-problems
+  long working_set_rows = 0;         // caps they carried, summed over those solves
+  long working_set_max_rows = 0;     // the most caps one of them carried
+  long working_set_additions = 0;    // caps added to working sets (a solution violated them)
   BeamformingStatus status = BeamformingStatus::max_iter;
   std::vector<std::int64_t> failing; // infeasible: terminals whose (18e) could not be met
   std::vector<CMatrixRM> iterates;   // start and every iterate, when record_iterates

@@ -7,17 +7,27 @@ namespace pyiscc {
 namespace {
 using ConstCMapRM = Eigen::Map<const CMatrixRM>;
 using ConstCVecMap = Eigen::Map<const CVector>;
+
+// fn(i) for i in [0, n): on the pool's workers when one is given, else in order.
+template <class Fn>
+void for_each_index(ThreadPool* pool, std::ptrdiff_t n, Fn&& fn) {
+  if (pool) {
+    pool->run(n, [&fn](std::ptrdiff_t i) { fn(i); });
+  } else {
+    for (std::ptrdiff_t i = 0; i < n; ++i) fn(i);
+  }
+}
 }  // namespace
 
-void effective_channels(const cdouble* H, const cdouble* w, const Dims& d, cdouble* g) {
+void effective_channels(const cdouble* H, const cdouble* w, const Dims& d, cdouble* g, ThreadPool* pool) {
   const std::ptrdiff_t block = d.N * d.M;
-  for (std::ptrdiff_t l = 0; l < d.L; ++l) {
+  for_each_index(pool, d.L, [&](std::ptrdiff_t l) {
     for (std::ptrdiff_t k = 0; k < d.K; ++k) {
       ConstCMapRM Hlk(H + (l * d.K + k) * block, d.N, d.M);
       ConstCVecMap wk(w + k * d.N, d.N);
       Eigen::Map<CVector>(g + (l * d.K + k) * d.M, d.M).noalias() = Hlk.adjoint() * wk;
     }
-  }
+  });
 }
 
 namespace {
@@ -46,15 +56,15 @@ void uplink_sinr(const cdouble* g, const Dims& d, double noise_power, double* si
 }
 
 void uplink_sinr_receivers(const cdouble* g, const Dims& d, double noise_power,
-                           const std::int64_t* serving, double* sinr, cdouble* u) {
+                           const std::int64_t* serving, double* sinr, cdouble* u, ThreadPool* pool) {
   require(noise_power > 0.0, "noise_power: must be > 0");
   if (serving) {
     for (std::ptrdiff_t k = 0; k < d.K; ++k)
       require(serving[k] >= -1 && serving[k] < d.L, "serving: BS index out of range");
     std::fill(u, u + d.K * d.M, cdouble(0.0));
   }
-  CMatrix G, F;
-  for (std::ptrdiff_t l = 0; l < d.L; ++l) {
+  for_each_index(pool, d.L, [&](std::ptrdiff_t l) {
+    CMatrix G, F;
     factor_covariance(g + l * d.K * d.M, d, noise_power, G, F);
     F.triangularView<Eigen::Lower>().solveInPlace(G);  // G <- L^{-1} G: whitened columns
     for (std::ptrdiff_t k = 0; k < d.K; ++k) {
@@ -69,7 +79,7 @@ void uplink_sinr_receivers(const cdouble* g, const Dims& d, double noise_power,
       uk = G.col(k);
       F.adjoint().triangularView<Eigen::Upper>().solveInPlace(uk);  // u_k = L^{-H} L^{-1} g_lk = F_l^{-1} g_lk
     }
-  }
+  });
 }
 
 void mmse_receivers(const cdouble* g, const Dims& d, double noise_power, const std::int64_t* serving,
@@ -96,9 +106,10 @@ void mmse_receivers(const cdouble* g, const Dims& d, double noise_power, const s
   }
 }
 
-void interference_matrix(const cdouble* HI, const cdouble* w, const Dims& d, double* interference) {
+void interference_matrix(const cdouble* HI, const cdouble* w, const Dims& d, double* interference,
+                         ThreadPool* pool) {
   const std::ptrdiff_t block = d.N * d.N;
-  for (std::ptrdiff_t k = 0; k < d.K; ++k) {
+  for_each_index(pool, d.K, [&](std::ptrdiff_t k) {
     for (std::ptrdiff_t j = 0; j < d.K; ++j) {
       if (j == k) {
         interference[k * d.K + j] = 0.0;
@@ -108,7 +119,7 @@ void interference_matrix(const cdouble* HI, const cdouble* w, const Dims& d, dou
       ConstCVecMap wj(w + j * d.N, d.N);
       interference[k * d.K + j] = (HIkj * wj).squaredNorm();
     }
-  }
+  });
 }
 
 void echo_sinr(const cdouble* steering, const cdouble* w, const double* echo_gain,

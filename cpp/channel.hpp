@@ -4,11 +4,15 @@
 #pragma once
 
 #include "common.hpp"
+#include "thread_pool.hpp"
 
 namespace pyiscc {
 
 // g[l,k,:] = H[l,k]^H w_k, eq. (2).  H (L,K,N,M), w (K,N) -> g (L,K,M).
-void effective_channels(const cdouble* H, const cdouble* w, const Dims& d, cdouble* g);
+// pool (optional, here and below): the work split over its workers by BS (or by victim row), each
+// output computed by the same operations as without it: the same bits for every worker count.
+void effective_channels(const cdouble* H, const cdouble* w, const Dims& d, cdouble* g,
+                        ThreadPool* pool = nullptr);
 
 // Uplink SINR of every (l,k) pair with the MMSE receiver, eq. (3)-(4):
 // sinr_lk = g_lk^H D_lk^{-1} g_lk, D_lk = sum_{i!=k} g_li g_li^H + noise I.
@@ -21,7 +25,8 @@ void uplink_sinr(const cdouble* g, const Dims& d, double noise_power, double* si
 // mmse_receivers' to rounding (L^{-H} applied to the whitened column instead of llt.solve).
 // serving and u may both be nullptr: the SINRs only (uplink_sinr).
 void uplink_sinr_receivers(const cdouble* g, const Dims& d, double noise_power,
-                           const std::int64_t* serving, double* sinr, cdouble* u);
+                           const std::int64_t* serving, double* sinr, cdouble* u,
+                           ThreadPool* pool = nullptr);
 
 // MMSE receivers at the serving BS, eq. (46): u_k = F_l^{-1} g_lk (so the row receiver of the
 // paper is u_k^H), and the MSE e_k = 1 - g_lk^H F_l^{-1} g_lk, eq. (47).
@@ -31,7 +36,8 @@ void mmse_receivers(const cdouble* g, const Dims& d, double noise_power, const s
 
 // interference[k,j] = ||HI[k,j] w_j||^2 for j != k, 0 on the diagonal (denominator of eq. 8).
 // HI (K,K,N,N), w (K,N) -> (K,K).
-void interference_matrix(const cdouble* HI, const cdouble* w, const Dims& d, double* interference);
+void interference_matrix(const cdouble* HI, const cdouble* w, const Dims& d, double* interference,
+                         ThreadPool* pool = nullptr);
 
 // Echo SINR, eq. (8) with resolutions 1-2: gamma_k = echo_gain_k |a_k^H w_k|^2 /
 // (sum_j interference[k,j] + noise), echo_gain_k = G_p zeta_k^2 N.  steering (K,N) -> (K,).

@@ -75,6 +75,10 @@ class BeamformingResult:
     iterates : (iterations + 1, K, N) complex or None
         The start and every iterate, with ``return_iterates=True`` (one more at the end when
         the slack rule's power polish improved the last one; ``history`` likewise).
+    caps_kept : (float, int)
+        With working sets (``caps="slack"``): the mean and the largest number of interference
+        caps carried by the sub-problems (56) the interior-point method solved, of the K - 1 caps
+        each has (``(nan, 0)`` when none was solved that way).
     """
 
     w: NDArray[np.complex128]
@@ -88,6 +92,7 @@ class BeamformingResult:
     feasibility_iterations: int
     subproblem_failures: int
     iterates: NDArray[np.complex128] | None = None
+    caps_kept: tuple[float, int] = (float("nan"), 0)
 
     @property
     def feasible(self) -> bool:
@@ -127,7 +132,7 @@ def _core_problem(network: Network, serving: NDArray[np.int64], pbar: NDArray[np
 def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
                          w0: ArrayLike | None = None, max_iter: int = 50, tol: float = 1e-4,
                          workers: int = 1, return_iterates: bool = False,
-                         caps: str = "paper") -> BeamformingResult:
+                         caps: str = "paper", working_set: bool = True) -> BeamformingResult:
     """Algorithm 2: minimise the summed upload latency (39) of the offloading terminals subject to
     every terminal's power budget (18d) and echo-SINR threshold (18e), for fixed decisions.
 
@@ -162,6 +167,11 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
         feasible), after a feasibility phase the powers along the final beams' directions are
         re-optimised when K <= 16 (the result then ends ``history`` and ``iterates``), and
         ``"infeasible"`` needs a certificate (see ``status``).
+    working_set : bool
+        ``caps="slack"`` only: each sub-problem (56) carries only the caps a solution once
+        violated, and every solution is checked against all the others (docs/algorithms.md,
+        "Working sets"): the same optimum as with all K - 1 caps, to the QCQP solver's tolerance.
+        ``False`` carries every cap (for comparison).
 
     Returns
     -------
@@ -176,6 +186,7 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
             raise ValueError(f"{name} must be an integer >= {lo}, got {value!r}")
     tol = real(tol, "tol", minimum=0.0)
     return_iterates = boolean(return_iterates, "return_iterates")
+    working_set = boolean(working_set, "working_set")
     if caps not in CAP_RULES:
         raise ValueError(f"caps must be one of {', '.join(CAP_RULES)}; got {caps!r}")
     serving = serving_bs(a, b)
@@ -193,15 +204,14 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
     slack = caps == "slack"
     if slack:
         w0 = _best_start(network, core, serving, pbar, w0)
-    out = core.optimize(w0, int(max_iter), float(tol), int(workers), bool(return_iterates),
-                        slack_caps=slack, slack_share=SLACK_SHARE)
+    run = dict(slack_caps=slack, slack_share=SLACK_SHARE, working_set=working_set)
+    out = core.optimize(w0, int(max_iter), float(tol), int(workers), bool(return_iterates), **run)
     if slack and out["status"] != "infeasible" and out["feasibility_iterations"] > 0:
         # The phase stopped at the first feasible point, where the victims have no slack to
         # share; a start towards the max-min margin point has slack everywhere.  Neither is
         # better on every drop (docs/algorithms.md), so both run and the better is kept.
         other = core.optimize(w0, int(max_iter), float(tol), int(workers), bool(return_iterates),
-                              slack_caps=True, slack_share=SLACK_SHARE,
-                              feasibility_margin=np.inf)
+                              feasibility_margin=np.inf, **run)
         if other["status"] != "infeasible" and other["objective"] < out["objective"]:
             out = other
         if out["status"] != "infeasible" and network.n_terminals <= POLISH_MAX_TERMINALS:
@@ -210,9 +220,12 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
     if slack and status == "infeasible":
         proof = sensing_certificate(network, pbar)
         status, failing = ("infeasible", proof) if proof else ("no_feasible_point_found", failing)
+    solves = out["working_set_solves"]
+    kept = (out["working_set_rows"] / solves if solves else float("nan"),
+            int(out["working_set_max_rows"]))
     return _result(network, a, b, out["w"], out["objective"], out["history"], out["iterations"],
                    status, failing, out["feasibility_iterations"], out["subproblem_failures"],
-                   out["iterates"] if return_iterates else None)
+                   out["iterates"] if return_iterates else None, kept)
 
 
 def sensing_margins(network: Network, w: NDArray[np.complex128]) -> NDArray[np.float64]:
@@ -379,8 +392,8 @@ def _blend(mrt: NDArray[np.complex128], mrs: NDArray[np.complex128], t: float,
 def _result(network: Network, a: NDArray[np.float64], b: NDArray[np.float64],
             w: NDArray[np.complex128], objective: float, history: NDArray[np.float64],
             iterations: int, status: str, failing: tuple[int, ...], feasibility_iterations: int,
-            subproblem_failures: int, iterates: NDArray[np.complex128] | None
-            ) -> BeamformingResult:
+            subproblem_failures: int, iterates: NDArray[np.complex128] | None,
+            caps_kept: tuple[float, int] = (float("nan"), 0)) -> BeamformingResult:
     ev = evaluate(network, w, a, b)
     with np.errstate(divide="ignore"):
         margin = 10.0 * np.log10(ev.echo_sinr) - network.scenario.sensing_sinr_db
@@ -389,4 +402,4 @@ def _result(network: Network, a: NDArray[np.float64], b: NDArray[np.float64],
         x.flags.writeable = False
     return BeamformingResult(w, float(objective), history, int(iterations), status, margin, slack,
                              failing, int(feasibility_iterations), int(subproblem_failures),
-                             iterates)
+                             iterates, caps_kept)

@@ -21,7 +21,7 @@ from .beams import beam_power, max_ratio_beams, max_sensing_beams, sensing_limit
 from .joint import optimize_beamforming_centralized
 from .metrics import FEASIBILITY_RTOL, Evaluation, Violation, evaluate
 from .network import Network
-from ._validate import integer, options, real
+from ._validate import boolean, integer, options, real
 from .offloading import AdmmHistory, OffloadingResult, optimal_offloading, optimize_offloading
 from .offloading import _check_settings as check_offloading_settings
 
@@ -78,7 +78,8 @@ class Solution:
         algorithm as recorded).
     history : dict of str to array
         ``"total_latency"`` per outer iteration [s], and the blocks' own histories
-        (``"offloading"``, ``"beamforming"``: one entry per outer iteration).
+        (``"offloading"``, ``"beamforming"``: one entry per outer iteration); ``"caps_kept"``:
+        each Algorithm-2 run's :attr:`BeamformingResult.caps_kept` (working-set sizes).
     outer_iterations : int
         BCD rounds that ran both blocks (0 for the fixed-beam baselines).
     runtime_s : float
@@ -225,7 +226,7 @@ def _fixed_beams(network: Network, scheme: str, w: NDArray[np.complex128], start
     off = optimize_offloading(network, w, workers=workers, **off_kw)
     status = "infeasible" if off.status == "infeasible" else "not_enforced"
     history = {"total_latency": np.array([off.objective]), "offloading": [off.history],
-               "beamforming": []}
+               "beamforming": [], "caps_kept": []}
     return _finish(network, scheme, w, off.a, off.b, status, history, 0, start)
 
 
@@ -255,6 +256,7 @@ def _bcd(network: Network, scheme: str, offload: Callable[[NDArray[np.complex128
     totals: list[float] = []
     off_hist: list[object] = []
     bf_hist: list[object] = []
+    caps_kept: list[tuple[float, int]] = []
     best: tuple[float, NDArray, NDArray, NDArray] | None = None
     status = "max_iter"
     outer = 0
@@ -273,6 +275,7 @@ def _bcd(network: Network, scheme: str, offload: Callable[[NDArray[np.complex128
             break
         bf = beamform(off.a, off.b, _within_budget(network, w, off.a, off.b))
         bf_hist.append(bf.history)
+        caps_kept.append(bf.caps_kept)
         if not bf.feasible:  # "infeasible" or "no_feasible_point_found"
             status = "infeasible"
             a, b = off.a, off.b
@@ -286,7 +289,8 @@ def _bcd(network: Network, scheme: str, offload: Callable[[NDArray[np.complex128
         if len(totals) > 1 and totals[-2] - total <= tol * totals[-2]:
             status = "converged"
             break
-    history = {"total_latency": np.array(totals), "offloading": off_hist, "beamforming": bf_hist}
+    history = {"total_latency": np.array(totals), "offloading": off_hist, "beamforming": bf_hist,
+               "caps_kept": caps_kept}
     if status != "infeasible" and best is not None:
         _, w, a, b = best
     return _finish(network, scheme, w, a, b, status, history, len(totals), start)
@@ -458,7 +462,8 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
         Extra keyword arguments of :func:`pyiscc.optimize_offloading` (e.g. ``{"rho": 0.5}``).
     beamforming : dict, optional
         Extra keyword arguments of :func:`pyiscc.optimize_beamforming` (``max_iter``, ``tol``,
-        ``caps``; also used by the centralised beamforming of ``ccet-iscc``).  ``caps``:
+        ``caps``, ``working_set``; also used by the centralised beamforming of ``ccet-iscc``,
+        which has no working sets).  ``caps``:
         ``"slack"`` (default, :data:`DEFAULT_CAPS`): Algorithm 2 with the slack cap rule and
         the multi-start BCD (docs/algorithms.md); ``"paper"``: the paper's algorithm, bit for
         bit (MRS start, update (58)).  ``local_power`` (``local`` scheme only, see
@@ -484,7 +489,8 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
     tol = real(tol, "tol", minimum=0.0)
     workers = integer(workers, "workers", 1)
     off_kw = options(offloading, "offloading", {"rho", "max_iter", "tol", "backend"})
-    bf_kw = options(beamforming, "beamforming", {"max_iter", "tol", "caps", "local_power"})
+    bf_kw = options(beamforming, "beamforming",
+                    {"max_iter", "tol", "caps", "local_power", "working_set"})
     local_power = bf_kw.pop("local_power", "budget")
     if local_power not in LOCAL_POWER:
         raise ValueError(f"beamforming: local_power must be one of {', '.join(LOCAL_POWER)}; "
@@ -499,6 +505,7 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
     try:
         integer(bf_kw.get("max_iter", 0), "max_iter", 0)
         real(bf_kw.get("tol", 0.0), "tol", minimum=0.0)
+        boolean(bf_kw.get("working_set", True), "working_set")
     except ValueError as exc:
         raise ValueError(f"beamforming: {exc}") from None
     bf_kw.setdefault("caps", DEFAULT_CAPS)
@@ -520,13 +527,15 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
         w = max_sensing_beams(network)
         if local_power == "sensing":
             w = sensing_limited_beams(network, w)
-        history = {"total_latency": np.zeros(0), "offloading": [], "beamforming": []}
+        history = {"total_latency": np.zeros(0), "offloading": [], "beamforming": [],
+                   "caps_kept": []}
         return _finish(network, scheme, w, zeros, zeros, "not_enforced", history, 0, start)
     if scheme == "dcet-mrs":
         return _fixed_beams(network, scheme, max_sensing_beams(network), start, workers, off_kw)
     if scheme == "dcet-mrt":
         return _fixed_beams(network, scheme, max_ratio_beams(network), start, workers, off_kw)
     if scheme == "ccet-iscc":
+        bf_kw.pop("working_set", None)  # one joint problem per iteration: no per-terminal caps
         cloud = True
         offload = lambda w: optimal_offloading(network, w)  # noqa: E731
         beamform = lambda a, b, w0: optimize_beamforming_centralized(  # noqa: E731

@@ -123,6 +123,8 @@ def _solution_record(tag: str, sol, rec: dict[str, np.ndarray]) -> None:
     rec[f"{tag}_outer"] = np.array(sol.outer_iterations)
     rec[f"{tag}_total"] = np.array(sol.total_latency)
     for key, val in sol.history.items():
+        if key == "caps_kept":  # working-set sizes: a diagnostic, not part of the answers
+            continue
         if key == "total_latency":
             rec[f"{tag}_hist_total"] = np.asarray(val, dtype=np.float64)
         else:  # per outer iteration: the blocks' own iteration counts / statuses

@@ -32,7 +32,7 @@ class BeamformingCore {
 
   py::dict optimize(const py::object& w0_obj, int max_iter, double tol, int workers,
                     bool record_iterates, bool slack_caps, double slack_share,
-                    double feasibility_margin, bool power_only_fast_path) const {
+                    double feasibility_margin, bool power_only_fast_path, bool working_set) const {
     const Dims& d = in_.dims;
     auto w0 = checked<cdouble>(w0_obj, "w0", {d.K, d.N});
     BeamformingSettings settings;
@@ -46,6 +46,7 @@ class BeamformingCore {
     require(feasibility_margin >= 0.0, "feasibility_margin must be >= 0");
     settings.feasibility_margin = feasibility_margin;
     settings.power_only_fast_path = power_only_fast_path;
+    settings.working_set = working_set;
     BeamformingResult res;
     {
       // Safe: C++ reads only arrays owned by this object and w0; threads join before return.
@@ -62,6 +63,10 @@ class BeamformingCore {
     out["feasibility_iterations"] = res.feasibility_iterations;
     out["subproblem_failures"] = res.subproblem_failures;
     out["power_only_solves"] = res.power_only_solves;
+    out["working_set_solves"] = res.working_set_solves;
+    out["working_set_rows"] = res.working_set_rows;
+    out["working_set_max_rows"] = res.working_set_max_rows;
+    out["working_set_additions"] = res.working_set_additions;
     out["status"] = status_name(res.status);
     auto iterates = empty<cdouble>({static_cast<py::ssize_t>(res.iterates.size()), d.K, d.N});
     for (std::size_t t = 0; t < res.iterates.size(); ++t)
@@ -125,8 +130,10 @@ void register_beamforming(py::module_& m) {
            py::arg("tol"), py::arg("workers"), py::arg("record_iterates") = false,
            py::arg("slack_caps") = false, py::arg("slack_share") = 0.5,
            py::arg("feasibility_margin") = 0.0, py::arg("power_only_fast_path") = true,
+           py::arg("working_set") = true,
            "Algorithm 2 from w0 (K,N); slack_caps: the slack rule instead of (58); "
-           "power_only_fast_path: the slack rule's trust-region shortcut (tests turn it off). -> dict.")
+           "power_only_fast_path: the slack rule's trust-region shortcut; working_set: its "
+           "working-set sub-problems (tests turn them off to compare). -> dict.")
       .def("subproblem", &BeamformingCore::subproblem, py::arg("w"), py::arg("k"),
            "Sub-problem (56) of terminal k at iterate w, real scaled form. -> dict P,q,A,b,c.")
       .def("objective", &BeamformingCore::objective, py::arg("w"),
