@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _core
-from .beams import max_sensing_beams
+from .beams import dominant_left_vectors, max_sensing_beams
 from ._validate import boolean, real
 from .metrics import check_beams, check_decisions, evaluate
 from .network import Network, nearest_bs
@@ -373,9 +373,8 @@ def _serving_mrt(network: Network, serving: NDArray[np.int64], pbar: NDArray[np.
     if off.size:
         # dominant eigenvector of H H^H (N x N): H's dominant left singular vector up to a phase
         # (which no rate or SINR sees), at a fraction of the cost of the SVD of H
-        h = network.H[serving[off], off]
-        _, u = np.linalg.eigh(h @ h.conj().transpose(0, 2, 1))
-        w[off] = np.sqrt(pbar[off])[:, None] * u[:, :, -1]
+        _, u = dominant_left_vectors(network.H[serving[off], off])
+        w[off] = np.sqrt(pbar[off])[:, None] * u
     return w
 
 

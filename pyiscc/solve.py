@@ -17,7 +17,8 @@ from numpy.typing import NDArray
 
 from .beamforming import (CAP_RULES, optimize_beamforming, power_budget, sensing_certificate,
                           sensing_margins, serving_bs)
-from .beams import beam_power, max_ratio_beams, max_sensing_beams, sensing_limited_beams
+from .beams import (beam_power, fast_max_ratio_beams, max_ratio_beams, max_sensing_beams,
+                    sensing_limited_beams)
 from .joint import optimize_beamforming_centralized
 from .metrics import FEASIBILITY_RTOL, Evaluation, Violation, evaluate
 from .network import Network
@@ -418,7 +419,7 @@ def _multi_start(network: Network, scheme: str, offload: Callable, beamform: Cal
     p_th = network.max_power_w
     power = np.where(network.local_cpu_power_w >= p_th, p_th, beam_power(network))
     starts: list[tuple] = [(max_sensing_beams(network, power), None)]
-    mrt = max_ratio_beams(network)
+    mrt = fast_max_ratio_beams(network)  # DCET-MRT's beams up to a phase
     if sensing_margins(network, mrt).min() >= 0:
         starts.append((mrt, None))
     sols = [_bcd(network, scheme, offload, beamform, max_outer, tol, start, w, first)

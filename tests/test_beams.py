@@ -30,6 +30,24 @@ def test_max_ratio_beams_are_dominant_singular_vectors():
         assert max(gains) == pytest.approx(top, rel=1e-12)
 
 
+@pytest.mark.parametrize("seed", [3, 11])
+def test_fast_max_ratio_beams_match_the_baseline_up_to_a_phase(seed):
+    """The multi-start's MRT start (eigh of H H^H) is DCET-MRT's beam (SVD of H) times a unit
+    phase per terminal, so every rate and SINR is the same to rounding."""
+    net = pi.draw_network(pi.Scenario(), seed=seed)
+    w, fast = pi.max_ratio_beams(net), pi.beams.fast_max_ratio_beams(net)
+    overlap = np.abs(np.einsum("kn,kn->k", w.conj(), fast))
+    np.testing.assert_allclose(overlap, np.linalg.norm(w, axis=1) ** 2, rtol=1e-12)
+    lam, _ = pi.beams.dominant_left_vectors(net.H)
+    s = np.linalg.svd(net.H, compute_uv=False)[..., 0]
+    np.testing.assert_allclose(lam, s ** 2, rtol=1e-12)
+    a, b = np.zeros((3, 9)), np.zeros((3, 9))
+    a[0, :4] = 1
+    e1, e2 = pi.evaluate(net, w, a, b), pi.evaluate(net, fast, a, b)
+    np.testing.assert_allclose(e2.echo_sinr, e1.echo_sinr, rtol=1e-12)
+    np.testing.assert_allclose(e2.total_latency, e1.total_latency, rtol=1e-12)
+
+
 def test_beam_power_leaves_room_for_local_computing():
     sc = pi.Scenario()
     net = pi.draw_network(sc, seed=1)
