@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _core
-from .beams import dominant_left_vectors, max_sensing_beams
+from .beams import max_sensing_beams
 from ._validate import boolean, real
 from .metrics import check_beams, check_decisions, evaluate
 from .network import Network, nearest_bs
@@ -295,18 +295,24 @@ def _best_start(network: Network, core: object, serving: NDArray[np.int64],
     mrs = max_sensing_beams(network, pbar)
     mrt = _serving_mrt(network, serving, pbar, mrs)
     cands = [w0, mrs]
-    if sensing_margins(network, mrt).min() >= 0:
+    worst = [sensing_margins(network, w).min() for w in cands]  # of each candidate
+    mrt_worst = sensing_margins(network, mrt).min()
+    if mrt_worst >= 0:
         cands.append(mrt)
-    elif sensing_margins(network, mrs).min() >= 0:
+        worst.append(mrt_worst)
+    elif worst[1] >= 0:
         lo, hi = 0.0, 1.0  # blend weight of MRS: hi always meets (18e)
+        hi_worst = worst[1]
         for _ in range(10):
             mid = 0.5 * (lo + hi)
-            if sensing_margins(network, _blend(mrt, mrs, mid, pbar)).min() >= 0:
-                hi = mid
+            m = sensing_margins(network, _blend(mrt, mrs, mid, pbar)).min()
+            if m >= 0:
+                hi, hi_worst = mid, m
             else:
                 lo = mid
-        cands.append(_blend(mrt, mrs, hi, pbar))
-    worst = [sensing_margins(network, w).min() for w in cands]
+        if hi < 1.0:  # at 1 the blend is MRS again
+            cands.append(_blend(mrt, mrs, hi, pbar))
+            worst.append(hi_worst)
     ok = [i for i, m in enumerate(worst) if m >= 0]
     if not ok:
         return cands[int(np.argmax(worst))]
@@ -373,7 +379,7 @@ def _serving_mrt(network: Network, serving: NDArray[np.int64], pbar: NDArray[np.
     if off.size:
         # dominant eigenvector of H H^H (N x N): H's dominant left singular vector up to a phase
         # (which no rate or SINR sees), at a fraction of the cost of the SVD of H
-        _, u = dominant_left_vectors(network.H[serving[off], off])
+        u = network._uplink_dominant[1][serving[off], off]
         w[off] = np.sqrt(pbar[off])[:, None] * u
     return w
 

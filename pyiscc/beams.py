@@ -71,7 +71,7 @@ def fast_max_ratio_beams(network: Network, power_w: ArrayLike | None = None
     the same rates and SINRs to rounding, not the same bits (the DCET-MRT baseline keeps the
     SVD).  Returns (K, N) complex."""
     p = _power(network, power_w)
-    lam, u = dominant_left_vectors(network.H)  # (L, K), (L, K, N)
+    lam, u = network._uplink_dominant  # (L, K), (L, K, N)
     best = np.argmax(lam, axis=0)
     return np.sqrt(p)[:, None] * u[best, np.arange(network.n_terminals)]
 

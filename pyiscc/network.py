@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -151,6 +152,16 @@ class Network:
                                  sc.cycles_per_bit, sc.cpu_mec_hz, sc.cpu_cloud_hz,
                                  sc.backhaul_bps, sc.chip_coefficient)
         object.__setattr__(self, "core", core)
+
+    @cached_property
+    def _uplink_dominant(self) -> tuple[NDArray[np.float64], NDArray[np.complex128]]:
+        """Largest squared singular value (L, K) and dominant left singular vector (L, K, N),
+        up to a phase, of every ``H[l,k]`` (:func:`pyiscc.beams.dominant_left_vectors`): the
+        MRT directions, computed on first use and kept (the channels never change)."""
+        from .beams import dominant_left_vectors
+
+        lam, u = dominant_left_vectors(self.H)
+        return _readonly(lam), _readonly(u)
 
     # ------------------------------------------------------------------ sizes
     @property
