@@ -9,6 +9,9 @@
    iterations (median, mean) and statuses under each rule.
 3. Table III: median solve time of DCET-ISCC under each rule, and the share of drops where the
    default's total latency is at most the paper rule's (relative 1e-9).
+
+``--step scaled`` runs the slack rule with Algorithm 2's scaled step (docs/algorithms.md) in
+place of the default's surrogate step, in every part.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import numpy as np
 import pyiscc as pi
 
 RTOL = 1e-9
+#: Options of the slack-rule runs (``--step``).
+SLACK: dict = {}
 
 
 def drops(sc: pi.Scenario, n: int, seed: int):
@@ -35,7 +40,7 @@ def dominance(n: int, seed: int) -> None:
         count = dict.fromkeys(worse, 0)
         feas = {"default": 0, "paper": 0}
         for net in drops(sc, n, seed):
-            new = pi.solve(net, "dcet-iscc")
+            new = pi.solve(net, "dcet-iscc", beamforming=SLACK or None)
             paper = pi.solve(net, "dcet-iscc", beamforming={"caps": "paper"})
             feas["default"] += new.feasible
             feas["paper"] += paper.feasible
@@ -63,7 +68,8 @@ def iterations(n: int, seed: int) -> None:
     for net in drops(pi.Scenario(), n, seed):
         off = pi.optimize_offloading(net, pi.max_sensing_beams(net))
         for rule in its:
-            bf = pi.optimize_beamforming(net, off.a, off.b, caps=rule)
+            bf = pi.optimize_beamforming(net, off.a, off.b, caps=rule,
+                                         **(SLACK if rule == "slack" else {}))
             if bf.feasible:
                 its[rule].append(bf.iterations)
             status[rule][bf.status] = status[rule].get(bf.status, 0) + 1
@@ -78,7 +84,8 @@ def timing(n: int, seed: int) -> None:
     for net in drops(pi.Scenario(), n, seed):
         for rule in t:
             t0 = time.perf_counter()
-            sol = pi.solve(net, "dcet-iscc", beamforming={"caps": rule})
+            sol = pi.solve(net, "dcet-iscc",
+                           beamforming={"caps": rule, **(SLACK if rule == "slack" else {})})
             t[rule].append(time.perf_counter() - t0)
             lat[rule].append(sol.total_latency if sol.feasible else np.inf)
     new, old = np.array(lat["slack"]), np.array(lat["paper"])
@@ -96,7 +103,11 @@ def main() -> None:
     parser.add_argument("--drops", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--parts", default="dominance,iterations,timing")
+    parser.add_argument("--step", default="surrogate", choices=pi.beamforming.STEPS,
+                        help="Algorithm 2's step under the slack rule")
     args = parser.parse_args()
+    if args.step != "surrogate":
+        SLACK["step"] = args.step
     parts = args.parts.split(",")
     if "iterations" in parts:
         iterations(args.drops, args.seed)

@@ -30,9 +30,12 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--schemes", default=",".join(ENFORCING))
     parser.add_argument("--caps", default=None, help="beamforming caps rule (default: solve's)")
+    parser.add_argument("--step", default=None, help="Algorithm 2's step (default: solve's)")
     args = parser.parse_args()
     schemes = args.schemes.split(",")
     opts = {"caps": args.caps} if args.caps else {}
+    if args.step:
+        opts["step"] = args.step
     counts = {s: Counter() for s in schemes}
     errors = Counter()
     t0 = time.perf_counter()

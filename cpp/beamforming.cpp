@@ -186,7 +186,8 @@ const std::vector<double>& current_caps(const IterationState& st) {
 
 // Sub-problem (56) of terminal k at iterate w into pr, which holds subproblem_template(k).
 void fill_subproblem(const BeamformingInput& in, const IterationState& st, const cdouble* w,
-                     std::ptrdiff_t k, const std::vector<std::ptrdiff_t>& caps, QcqpProblem& pr) {
+                     std::ptrdiff_t k, const std::vector<std::ptrdiff_t>& caps, QcqpProblem& pr,
+                     double tau = 1.0) {
   const Dims& d = in.dims;
   const std::ptrdiff_t N = d.N, M = d.M;
   const double p = in.power_budget[k];
@@ -216,6 +217,13 @@ void fill_subproblem(const BeamformingInput& in, const IterationState& st, const
 
   real_form(Q, p, pr.P);
   pr.q = real_vec(h, sp);
+  if (tau != 1.0) {
+    // maximise q'^T y - y^T (P / tau) y with q' = q - 2 (1 - 1/tau) P y~: the same gradient at
+    // the current scaled beam y~, tau times less curvature.
+    const RVector yt = real_vec(ConstCVecMap(w + k * N, N), 1.0 / sp);
+    pr.q.noalias() -= (2.0 * (1.0 - 1.0 / tau)) * (pr.P * yt);
+    pr.P /= tau;
+  }
 
   const std::ptrdiff_t m = pr.m();
   const std::vector<double>& cap = current_caps(st);
@@ -333,9 +341,11 @@ class Stepper {
   }
 
   // One Jacobi iteration from w (state st) into w_next; returns the failed sub-problems.
-  int step(const IterationState& st, const cdouble* w, const QcqpSettings& qcqp, cdouble* w_next) {
+  int step(const IterationState& st, const cdouble* w, const QcqpSettings& qcqp, cdouble* w_next,
+           double tau = 1.0) {
     const Dims& d = in_.dims;
     std::copy(w, w + d.K * d.N, w_next);
+    tau_ = tau;
     std::fill(failed_.begin(), failed_.end(), 0);
     std::fill(shortcut_.begin(), shortcut_.end(), 0);
     // Per-BS groups (the paper's distributed step): worker t owns the BSs l with l % workers == t.
@@ -352,7 +362,7 @@ class Stepper {
         if (in_.group[k] % nworkers_ != t) continue;
         const auto uk = static_cast<std::size_t>(k);
         QcqpProblem& pr = problems_[uk];
-        fill_subproblem(in_, st, w, k, rows_[uk], pr);
+        fill_subproblem(in_, st, w, k, rows_[uk], pr, tau);
         if (fast_ && ball.solve(pr)) {
           if (meets_other_caps(st, k, ball.x(), violated)) {
             write_back(in_, ball.x(), k, w_next);
@@ -425,7 +435,7 @@ class Stepper {
     }
     stats.additions += static_cast<long>(add.size());
     subproblem_template(in_, k, rows_[uk], problems_[uk], first);  // builds only the new caps
-    fill_subproblem(in_, st, w, k, rows_[uk], problems_[uk]);
+    fill_subproblem(in_, st, w, k, rows_[uk], problems_[uk], tau_);
   }
 
   const BeamformingInput& in_;
@@ -444,6 +454,7 @@ class Stepper {
   std::vector<int> failed_;
   std::vector<int> shortcut_;  // solved by the power-only shortcut in the last step
   long shortcuts_ = 0;         // ... in every step so far
+  double tau_ = 1.0;           // the curvature divisor of the current step
   ThreadPool& pool_;  // persistent through the run: a wake-up per step, no thread spawns
 };
 
@@ -524,6 +535,10 @@ double feasibility_problem(const BeamformingInput& in, const cdouble* w, BlockQc
   pr.B.col(n - 1).tail(K).setConstant(T);
   return T;
 }
+
+// First curvature divisor of the scaled step (BeamformingSettings::curvature_max): the WMMSE
+// surrogate's curvature exceeds that of the rate by about the uplink SINR, 30-50 dB at Table III.
+constexpr double kCurvatureStart = 256.0;
 
 // Extrapolation of the slack rule: the FP/WMMSE step is short at high uplink SINR (the
 // surrogate's curvature) and points the same way iteration after iteration, so w + t (w_next - w)
@@ -737,11 +752,23 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
                   settings.slack_caps && settings.working_set, &limit);
   CMatrixRM w_next(d.K, d.N);
   double t_hint = 2.0;  // the slack rule's extrapolation factor of the previous iteration
+  // The scaled step (curvature_max > 1): the divisor tau of the surrogate's curvature starts at
+  // kCurvatureStart, doubles after every step that lowers (39) and falls by 4 (the step redone
+  // from the same state) after one that does not, within [1, curvature_max]; at tau = 1 the step
+  // is the surrogate's own.  No extrapolation then: a step of the right length needs none.
+  const bool scaled = settings.slack_caps && settings.curvature_max > 1.0;
+  double tau = scaled ? std::min(settings.curvature_max, kCurvatureStart) : 1.0;
   for (int it = 0; it < settings.max_iter; ++it) {
-    res.subproblem_failures += stepper.step(st, w.data(), settings.qcqp, w_next.data());
-    // The state of the new iterate gives its objective and serves the next iteration.
-    iteration_state(in, w_next.data(), st_next, &pool);
-    if (settings.slack_caps) extrapolate(in, w.data(), st_next, w_next, t_hint, st_trial, st_kept, pool);
+    for (;;) {
+      res.subproblem_failures += stepper.step(st, w.data(), settings.qcqp, w_next.data(), tau);
+      // The state of the new iterate gives its objective and serves the next iteration.
+      iteration_state(in, w_next.data(), st_next, &pool);
+      if (tau == 1.0 || st_next.objective < st.objective) break;
+      ++res.rejected_steps;
+      tau = std::max(1.0, 0.25 * tau);
+    }
+    if (scaled) tau = std::min(settings.curvature_max, 2.0 * tau);
+    else if (settings.slack_caps) extrapolate(in, w.data(), st_next, w_next, t_hint, st_trial, st_kept, pool);
     if (settings.slack_caps) slack_caps(in, w_next.data(), limit, settings.slack_share, st_next);
     const double obj_next = st_next.objective;
     std::swap(st, st_next);

@@ -48,6 +48,11 @@ struct BeamformingSettings {
   // solution once violated) and every solution is checked against all the others, so the step is
   // the all-caps step (the same optimum, to the solver's tolerance) at a fraction of the rows.
   bool working_set = true;
+  // Slack rule only: the largest factor tau by which a step may divide the curvature of the
+  // FP/WMMSE surrogate (its gradient at the current iterate kept), adapted step by step (the
+  // scaled step, optimize_beamforming in beamforming.cpp); 1 = the surrogate itself, with the
+  // extrapolation along the step.
+  double curvature_max = 1.0;
   QcqpSettings qcqp;
 };
 
@@ -63,6 +68,7 @@ struct BeamformingResult {
   int iterations = 0;                // Algorithm 2 iterations done
   int feasibility_iterations = 0;    // SCA iterations of the feasibility phase (0: start feasible)
   int subproblem_failures = 0;       // sub-problems not solved to optimality (w_k kept)
+  long rejected_steps = 0;           // steps whose lower curvature did not lower (39), redone
   long power_only_solves = 0;        // sub-problems solved by the slack rule's power-only shortcut
   long working_set_solves = 0;       // interior-point solves of working-set sub-problems
   long working_set_rows = 0;         // caps they carried, summed over those solves

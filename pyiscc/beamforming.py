@@ -26,6 +26,11 @@ CAP_RULES = ("paper", "slack")
 
 #: Share of a victim's echo-SINR slack the slack rule hands to its interferers.
 SLACK_SHARE = 0.5
+#: Steps of Algorithm 2 under the slack rule: the FP/WMMSE surrogate's own, or the scaled step
+#: (docs/algorithms.md, "The scaled step").
+STEPS = ("surrogate", "scaled")
+#: The scaled step's largest divisor of the surrogate's curvature (its start is 256, in C++).
+CURVATURE_MAX = 1e3
 #: The power polish after a feasibility phase (:func:`_polish_powers`): SLSQP's tolerance on
 #: (39) relative to its start, its iteration cap, and the halvings towards the start that may
 #: make its point meet (18e) exactly.
@@ -79,6 +84,9 @@ class BeamformingResult:
         With working sets (``caps="slack"``): the mean and the largest number of interference
         caps carried by the sub-problems (56) the interior-point method solved, of the K - 1 caps
         each has (``(nan, 0)`` when none was solved that way).
+    rejected_steps : int
+        With ``step="scaled"``: steps whose lower curvature did not lower (39) and were redone
+        with more (not counted in ``iterations``; each cost one more round of sub-problems).
     """
 
     w: NDArray[np.complex128]
@@ -93,6 +101,7 @@ class BeamformingResult:
     subproblem_failures: int
     iterates: NDArray[np.complex128] | None = None
     caps_kept: tuple[float, int] = (float("nan"), 0)
+    rejected_steps: int = 0
 
     @property
     def feasible(self) -> bool:
@@ -132,7 +141,8 @@ def _core_problem(network: Network, serving: NDArray[np.int64], pbar: NDArray[np
 def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
                          w0: ArrayLike | None = None, max_iter: int = 50, tol: float = 1e-4,
                          workers: int = 1, return_iterates: bool = False,
-                         caps: str = "paper", working_set: bool = True) -> BeamformingResult:
+                         caps: str = "paper", working_set: bool = True,
+                         step: str = "surrogate") -> BeamformingResult:
     """Algorithm 2: minimise the summed upload latency (39) of the offloading terminals subject to
     every terminal's power budget (18d) and echo-SINR threshold (18e), for fixed decisions.
 
@@ -172,6 +182,14 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
         violated, and every solution is checked against all the others (docs/algorithms.md,
         "Working sets"): the same optimum as with all K - 1 caps, to the QCQP solver's tolerance.
         ``False`` carries every cap (for comparison).
+    step : {"surrogate", "scaled"}
+        ``caps="slack"`` only.  ``"surrogate"``: each iteration maximises the FP/WMMSE surrogate
+        (52) and extrapolates along the step.  ``"scaled"``: the surrogate's curvature divided
+        by an adaptive factor tau in [1, 1000] (its gradient at the current beam kept), tau
+        doubled after a step that lowers (39) and divided by 4, the step redone, after one that
+        does not; the constraints are those of (56), so every iterate stays feasible.  At Table
+        III it ends 1.5 % lower in (39) (median, fixed decisions) at about 20 % more time per
+        call (docs/algorithms.md, "The scaled step").
 
     Returns
     -------
@@ -189,6 +207,10 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
     working_set = boolean(working_set, "working_set")
     if caps not in CAP_RULES:
         raise ValueError(f"caps must be one of {', '.join(CAP_RULES)}; got {caps!r}")
+    if step not in STEPS:
+        raise ValueError(f"step must be one of {', '.join(STEPS)}; got {step!r}")
+    if step == "scaled" and caps != "slack":
+        raise ValueError("step: 'scaled' needs caps='slack' (the paper's rule keeps its own step)")
     serving = serving_bs(a, b)
     pbar = power_budget(network, serving)
     if (pbar <= 0).any():  # local execution alone exceeds P_th: no beam can sense
@@ -204,7 +226,8 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
     slack = caps == "slack"
     if slack:
         w0 = _best_start(network, core, serving, pbar, w0)
-    run = dict(slack_caps=slack, slack_share=SLACK_SHARE, working_set=working_set)
+    run = dict(slack_caps=slack, slack_share=SLACK_SHARE, working_set=working_set,
+               curvature_max=CURVATURE_MAX if step == "scaled" else 1.0)
     out = core.optimize(w0, int(max_iter), float(tol), int(workers), bool(return_iterates), **run)
     if slack and out["status"] != "infeasible" and out["feasibility_iterations"] > 0:
         # The phase stopped at the first feasible point, where the victims have no slack to
@@ -220,12 +243,13 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
     if slack and status == "infeasible":
         proof = sensing_certificate(network, pbar)
         status, failing = ("infeasible", proof) if proof else ("no_feasible_point_found", failing)
+    rejected = int(out["rejected_steps"])
     solves = out["working_set_solves"]
     kept = (out["working_set_rows"] / solves if solves else float("nan"),
             int(out["working_set_max_rows"]))
     return _result(network, a, b, out["w"], out["objective"], out["history"], out["iterations"],
                    status, failing, out["feasibility_iterations"], out["subproblem_failures"],
-                   out["iterates"] if return_iterates else None, kept)
+                   out["iterates"] if return_iterates else None, kept, rejected)
 
 
 def sensing_margins(network: Network, w: NDArray[np.complex128]) -> NDArray[np.float64]:
@@ -398,7 +422,8 @@ def _result(network: Network, a: NDArray[np.float64], b: NDArray[np.float64],
             w: NDArray[np.complex128], objective: float, history: NDArray[np.float64],
             iterations: int, status: str, failing: tuple[int, ...], feasibility_iterations: int,
             subproblem_failures: int, iterates: NDArray[np.complex128] | None,
-            caps_kept: tuple[float, int] = (float("nan"), 0)) -> BeamformingResult:
+            caps_kept: tuple[float, int] = (float("nan"), 0),
+            rejected_steps: int = 0) -> BeamformingResult:
     ev = evaluate(network, w, a, b)
     with np.errstate(divide="ignore"):
         margin = 10.0 * np.log10(ev.echo_sinr) - network.scenario.sensing_sinr_db
@@ -407,4 +432,4 @@ def _result(network: Network, a: NDArray[np.float64], b: NDArray[np.float64],
         x.flags.writeable = False
     return BeamformingResult(w, float(objective), history, int(iterations), status, margin, slack,
                              failing, int(feasibility_iterations), int(subproblem_failures),
-                             iterates, caps_kept)
+                             iterates, caps_kept, int(rejected_steps))

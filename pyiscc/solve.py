@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from .beamforming import (CAP_RULES, optimize_beamforming, power_budget, sensing_certificate,
-                          sensing_margins, serving_bs)
+from .beamforming import (CAP_RULES, STEPS, optimize_beamforming, power_budget,
+                          sensing_certificate, sensing_margins, serving_bs)
 from .beams import (beam_power, fast_max_ratio_beams, max_ratio_beams, max_sensing_beams,
                     sensing_limited_beams)
 from .joint import optimize_beamforming_centralized
@@ -463,8 +463,8 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
         Extra keyword arguments of :func:`pyiscc.optimize_offloading` (e.g. ``{"rho": 0.5}``).
     beamforming : dict, optional
         Extra keyword arguments of :func:`pyiscc.optimize_beamforming` (``max_iter``, ``tol``,
-        ``caps``, ``working_set``; also used by the centralised beamforming of ``ccet-iscc``,
-        which has no working sets).  ``caps``:
+        ``caps``, ``working_set``, ``step``; also used by the centralised beamforming of
+        ``ccet-iscc``, which has no working sets and only the surrogate's step).  ``caps``:
         ``"slack"`` (default, :data:`DEFAULT_CAPS`): Algorithm 2 with the slack cap rule and
         the multi-start BCD (docs/algorithms.md); ``"paper"``: the paper's algorithm, bit for
         bit (MRS start, update (58)).  ``local_power`` (``local`` scheme only, see
@@ -491,7 +491,7 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
     workers = integer(workers, "workers", 1)
     off_kw = options(offloading, "offloading", {"rho", "max_iter", "tol", "backend"})
     bf_kw = options(beamforming, "beamforming",
-                    {"max_iter", "tol", "caps", "local_power", "working_set"})
+                    {"max_iter", "tol", "caps", "local_power", "working_set", "step"})
     local_power = bf_kw.pop("local_power", "budget")
     if local_power not in LOCAL_POWER:
         raise ValueError(f"beamforming: local_power must be one of {', '.join(LOCAL_POWER)}; "
@@ -513,6 +513,11 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
     if bf_kw["caps"] not in CAP_RULES:
         raise ValueError(f"beamforming: caps must be one of {', '.join(CAP_RULES)}; "
                          f"got {bf_kw['caps']!r}")
+    step = bf_kw.get("step", "surrogate")
+    if step not in STEPS:
+        raise ValueError(f"beamforming: step must be one of {', '.join(STEPS)}; got {step!r}")
+    if step == "scaled" and bf_kw["caps"] != "slack":
+        raise ValueError("beamforming: step 'scaled' needs caps='slack'")
 
     if warm_start is not None:
         _check_warm_start(network, warm_start)
@@ -537,6 +542,7 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
         return _fixed_beams(network, scheme, max_ratio_beams(network), start, workers, off_kw)
     if scheme == "ccet-iscc":
         bf_kw.pop("working_set", None)  # one joint problem per iteration: no per-terminal caps
+        bf_kw.pop("step", None)  # and its own step (the surrogate's)
         cloud = True
         offload = lambda w: optimal_offloading(network, w)  # noqa: E731
         beamform = lambda a, b, w0: optimize_beamforming_centralized(  # noqa: E731

@@ -107,3 +107,74 @@ def test_power_only_shortcut_gives_the_interior_point_step(seed):
     assert fast["power_only_solves"] >= 1 and ipm["power_only_solves"] == 0
     assert fast["history"][-1] < fast["history"][0]
     assert fast["history"][-1] == pytest.approx(ipm["history"][-1], rel=1e-5)
+
+
+def test_step_option_is_checked():
+    net = pi.draw_network(pi.Scenario(), seed=0)
+    a = np.zeros((3, 9))
+    with pytest.raises(ValueError, match="^step"):
+        pi.optimize_beamforming(net, a, a, caps="slack", step="newton")
+    with pytest.raises(ValueError, match="^step"):
+        pi.optimize_beamforming(net, a, a, caps="paper", step="scaled")
+    with pytest.raises(ValueError, match="^beamforming: step"):
+        pi.solve(net, beamforming={"step": "newton"})
+    with pytest.raises(ValueError, match="^beamforming: step"):
+        pi.solve(net, beamforming={"caps": "paper", "step": "scaled"})
+
+
+def _decisions(net):
+    off = pi.optimize_offloading(net, pi.max_sensing_beams(net))
+    return off.a, off.b
+
+
+@pytest.mark.parametrize("gamma_db,seed", [(2.0, 0), (2.0, 1), (12.0, 0), (12.0, 2)])
+def test_scaled_step_keeps_every_iterate_feasible(gamma_db, seed):
+    """Lemma 2 with the scaled step: the sub-problems keep the constraints of (56), only their
+    objective's curvature changes, so every iterate meets (18d) and (18e)."""
+    net = pi.draw_network(pi.Scenario(sensing_sinr_db=gamma_db), seed=seed)
+    a, b = _decisions(net)
+    bf = pi.optimize_beamforming(net, a, b, caps="slack", step="scaled", return_iterates=True)
+    assert bf.feasible and bf.iterations >= 1
+    for w in bf.iterates:
+        ev = pi.evaluate(net, w, a, b, rtol=BEAMFORMING_FEASIBILITY_RTOL)
+        assert ev.feasible, ev.violations
+    assert bf.objective == min(bf.history) < bf.history[0]
+
+
+def test_scaled_step_ends_lower_than_the_surrogate_step():
+    """Fixed decisions at Table III: the surrogate's curvature is ~SINR (30-50 dB) times that of
+    the rate, so its steps are short and Algorithm 2 stops (relative decrease below 1e-4) far
+    from a stationary point; the scaled step ends lower on every one of these drops (measured on
+    40 drops: 40 of 40, median 1.5 % lower in (39))."""
+    gains = []
+    for seed in range(10):
+        net = pi.draw_network(pi.Scenario(), seed=seed)
+        a, b = _decisions(net)
+        surrogate = pi.optimize_beamforming(net, a, b, caps="slack")
+        scaled = pi.optimize_beamforming(net, a, b, caps="slack", step="scaled")
+        assert scaled.feasible and scaled.status == "converged"
+        assert surrogate.rejected_steps == 0 and scaled.rejected_steps >= 0
+        gains.append((surrogate.objective - scaled.objective) / surrogate.objective)
+    assert min(gains) > 0
+    assert np.median(gains) > 5e-3
+
+
+def test_scaled_step_is_the_same_for_any_number_of_workers():
+    net = pi.draw_network(pi.Scenario(), seed=3)
+    a, b = _decisions(net)
+    one, two = (pi.optimize_beamforming(net, a, b, caps="slack", step="scaled", workers=n)
+                for n in (1, 2))
+    assert one.w.tobytes() == two.w.tobytes() and one.iterations == two.iterations
+
+
+@pytest.mark.parametrize("seed", [5, 6, 8])
+def test_solve_with_the_scaled_step_dominates_the_baselines(seed):
+    """Table III drops where the MRT beams meet (18e): never worse than DCET-MRT, DCET-MRS or
+    the paper's rule (the multi-start BCD keeps its guarantee with either step)."""
+    net = pi.draw_network(pi.Scenario(), seed=seed)
+    sol = pi.solve(net, beamforming={"step": "scaled"})
+    assert sol.feasible
+    for base in (pi.solve(net, "dcet-mrt"), pi.solve(net, "dcet-mrs"),
+                 pi.solve(net, beamforming={"caps": "paper"})):
+        if base.feasible:
+            assert sol.total_latency <= base.total_latency * (1 + 1e-9)

@@ -32,7 +32,8 @@ class BeamformingCore {
 
   py::dict optimize(const py::object& w0_obj, int max_iter, double tol, int workers,
                     bool record_iterates, bool slack_caps, double slack_share,
-                    double feasibility_margin, bool power_only_fast_path, bool working_set) const {
+                    double feasibility_margin, bool power_only_fast_path, bool working_set,
+                    double curvature_max) const {
     const Dims& d = in_.dims;
     auto w0 = checked<cdouble>(w0_obj, "w0", {d.K, d.N});
     BeamformingSettings settings;
@@ -47,6 +48,8 @@ class BeamformingCore {
     settings.feasibility_margin = feasibility_margin;
     settings.power_only_fast_path = power_only_fast_path;
     settings.working_set = working_set;
+    require(curvature_max >= 1.0, "curvature_max must be >= 1");
+    settings.curvature_max = curvature_max;
     BeamformingResult res;
     {
       // Safe: C++ reads only arrays owned by this object and w0; threads join before return.
@@ -63,6 +66,7 @@ class BeamformingCore {
     out["feasibility_iterations"] = res.feasibility_iterations;
     out["subproblem_failures"] = res.subproblem_failures;
     out["power_only_solves"] = res.power_only_solves;
+    out["rejected_steps"] = res.rejected_steps;
     out["working_set_solves"] = res.working_set_solves;
     out["working_set_rows"] = res.working_set_rows;
     out["working_set_max_rows"] = res.working_set_max_rows;
@@ -130,7 +134,7 @@ void register_beamforming(py::module_& m) {
            py::arg("tol"), py::arg("workers"), py::arg("record_iterates") = false,
            py::arg("slack_caps") = false, py::arg("slack_share") = 0.5,
            py::arg("feasibility_margin") = 0.0, py::arg("power_only_fast_path") = true,
-           py::arg("working_set") = true,
+           py::arg("working_set") = true, py::arg("curvature_max") = 1.0,
            "Algorithm 2 from w0 (K,N); slack_caps: the slack rule instead of (58); "
            "power_only_fast_path: the slack rule's trust-region shortcut; working_set: its "
            "working-set sub-problems (tests turn them off to compare). -> dict.")
