@@ -6,7 +6,7 @@ resident memory (ru_maxrss) is its own.
     python bench/scale.py --sizes 9,3,16 40,5,16 --drops 3
     python bench/scale.py --geometry table3    # every size in Table III's 1 km square
 
-Geometry.  `density` (the default; bench/threads.py's `density_scenario`) keeps Table III's
+Geometry.  `density` (the default; `pyiscc.Scenario.at_density`) keeps Table III's
 density of terminals (9 per km^2): the square's side grows as 1 km * sqrt(K / 9) and the L BSs
 sit at the centres of a near-square grid of cells covering it (for K = 9, L = 3 this is the same density as Table III, with the BSs on a
 row instead of the paper's triangle).  `table3` drops every size in the 1 km square with the BSs on

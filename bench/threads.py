@@ -24,13 +24,9 @@ from pyiscc import _core
 
 
 def density_scenario(K: int, L: int, M: int, N: int) -> pi.Scenario:
-    """Table III's density of terminals (9 per km^2), BSs at the centres of a near-square grid."""
-    side = 1000.0 * np.sqrt(K / 9.0)
-    cols = int(np.ceil(np.sqrt(L)))
-    rows = int(np.ceil(L / cols))
-    cells = [((c + 0.5) * side / cols, (r + 0.5) * side / rows) for r in range(rows) for c in range(cols)]
-    return pi.Scenario(n_terminals=K, n_bs=L, bs_antennas=M, terminal_antennas=N, area_m=side,
-                       bs_positions=tuple(cells[:L]))
+    """Table III's density of terminals (9 per km^2), BSs at the centres of a near-square grid
+    (:meth:`pyiscc.Scenario.at_density`)."""
+    return pi.Scenario.at_density(K, L, bs_antennas=M, terminal_antennas=N)
 
 
 def thread_scaling(net: pi.Network, workers_list: list[int], iterations: int) -> list[dict]:

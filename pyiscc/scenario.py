@@ -255,6 +255,48 @@ class Scenario:
         return cls(**kwargs)
 
     @classmethod
+    def at_density(cls, n_terminals: int, n_bs: int, *, terminals_per_km2: float = 9.0,
+                   **fields: Any) -> Scenario:
+        """A scenario of ``n_terminals`` terminals at a given density, the ``n_bs`` BSs at the
+        centres of a near-square grid of cells over the square (the large networks of
+        bench/scale.py: their cost grows with K at Table III's density, not in its 1 km^2).
+
+        Parameters
+        ----------
+        n_terminals, n_bs : int
+            K and L.
+        terminals_per_km2 : float
+            Terminals per km^2; the default is Table III's (9 in 1 km^2).  The square's side
+            ``area_m`` is ``1000 sqrt(K / density)`` [m].
+        **fields
+            Any other Scenario field (e.g. ``bs_antennas=64``); not ``area_m`` or
+            ``bs_positions``, which this sets.
+
+        Examples
+        --------
+        >>> sc = Scenario.at_density(40, 5, bs_antennas=16)
+        >>> round(sc.area_m, 1), len(sc.bs_positions)
+        (2108.2, 5)
+        """
+        for name in ("area_m", "bs_positions"):
+            if name in fields:
+                raise ValueError(f"{name}: set by at_density from n_terminals and the density")
+        _check_known(fields)
+        for name, value in (("n_terminals", n_terminals), ("n_bs", n_bs)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        if not (isinstance(terminals_per_km2, (int, float, np.number))
+                and np.isfinite(terminals_per_km2) and terminals_per_km2 > 0):
+            raise ValueError(f"terminals_per_km2 must be finite and > 0, got {terminals_per_km2!r}")
+        side = 1000.0 * float(np.sqrt(n_terminals / terminals_per_km2))
+        cols = int(np.ceil(np.sqrt(n_bs)))
+        rows = int(np.ceil(n_bs / cols))
+        cells = [((c + 0.5) * side / cols, (r + 0.5) * side / rows)
+                 for r in range(rows) for c in range(cols)]
+        return cls(n_terminals=int(n_terminals), n_bs=int(n_bs), area_m=side,
+                   bs_positions=tuple(cells[:n_bs]), **fields)
+
+    @classmethod
     def from_toml(cls, path: str | PathLike[str]) -> Scenario:
         """Read a scenario from a TOML file: top-level keys, or a ``[scenario]`` table."""
         with open(path, "rb") as fh:

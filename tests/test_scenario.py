@@ -58,3 +58,26 @@ def test_to_dict_is_json_and_toml_friendly(tmp_path):
     path.write_text("n_terminals = 4\nbandwidth_hz = 5e6\nrcs_range = [0.5, 0.7]\n")
     assert pi.Scenario.from_toml(path) == pi.Scenario(n_terminals=4, bandwidth_hz=5e6,
                                                       rcs_range=(0.5, 0.7))
+
+
+def test_at_density_keeps_table_iii_density():
+    sc = pi.Scenario.at_density(40, 5, bs_antennas=16)
+    assert sc.n_terminals == 40 and sc.n_bs == 5 and sc.bs_antennas == 16
+    assert sc.area_m ** 2 / 1e6 == pytest.approx(40 / 9)  # 9 terminals per km^2
+    pos = np.array(sc.bs_positions)
+    assert pos.shape == (5, 2) and len({tuple(p) for p in pos}) == 5
+    assert ((pos > 0) & (pos < sc.area_m)).all()  # cell centres inside the square
+    # Table III's size: the same density as the default scenario's 9 terminals in 1 km^2
+    assert pi.Scenario.at_density(9, 3).area_m == pytest.approx(pi.Scenario().area_m)
+    assert pi.Scenario.at_density(36, 4, terminals_per_km2=36).area_m == pytest.approx(1000.0)
+
+
+@pytest.mark.parametrize("kwargs,name", [({"area_m": 5.0}, "area_m"),
+                                         ({"bs_positions": ((0, 0),)}, "bs_positions"),
+                                         ({"terminals_per_km2": 0.0}, "terminals_per_km2"),
+                                         ({"bogus": 1}, "bogus")])
+def test_at_density_checks_its_arguments(kwargs, name):
+    with pytest.raises(ValueError, match=f"^{name}"):
+        pi.Scenario.at_density(10, 2, **kwargs)
+    with pytest.raises(ValueError, match="^n_terminals"):
+        pi.Scenario.at_density(0, 2)

@@ -11,12 +11,7 @@ from pyiscc.beamforming import SLACK_SHARE, _best_start, _core_problem, power_bu
 
 def dense_scenario(K, L, M, N=8):
     """Table III's density of terminals (9 per km^2), the L BSs on a near-square grid of cells."""
-    side = 1000.0 * np.sqrt(K / 9.0)
-    cols = int(np.ceil(np.sqrt(L)))
-    rows = int(np.ceil(L / cols))
-    cells = [((c + 0.5) * side / cols, (r + 0.5) * side / rows) for r in range(rows) for c in range(cols)]
-    return pi.Scenario(n_terminals=K, n_bs=L, bs_antennas=M, terminal_antennas=N, area_m=side,
-                       bs_positions=tuple(cells[:L]))
+    return pi.Scenario.at_density(K, L, bs_antennas=M, terminal_antennas=N)
 
 
 def start(net):
