@@ -407,7 +407,7 @@ class Stepper {
     if (!working_set_) return true;
     const Dims& d = in_.dims;
     const std::ptrdiff_t N = d.N;
-    CVector wk(N);
+    CVector wk(N), caused(N);
     unscale(in_, y, k, wk.data());
     const std::vector<double>& cap = current_caps(st);
     const char* member = member_.data() + k * d.K;
@@ -419,7 +419,8 @@ class Stepper {
       const auto jk = static_cast<std::size_t>(j * d.K + k);
       if (power * (*limit_)[jk] * (1.0 + 1e-12) <= cap[jk]) continue;
       ConstCMapRM HIjk(in_.HI + (j * d.K + k) * N * N, N, N);
-      if (!((HIjk * wk).squaredNorm() <= cap[jk])) out.push_back(j);
+      caused.noalias() = HIjk * wk;  // into a buffer: no allocation per product
+      if (!(caused.squaredNorm() <= cap[jk])) out.push_back(j);
     }
     return out.empty();
   }

@@ -110,6 +110,9 @@ void interference_matrix(const cdouble* HI, const cdouble* w, const Dims& d, dou
                          ThreadPool* pool) {
   const std::ptrdiff_t block = d.N * d.N;
   for_each_index(pool, d.K, [&](std::ptrdiff_t k) {
+    // One buffer per victim for the products (the expression's own temporary is a heap
+    // allocation per pair); the same product kernel, so the same bits.
+    CVector y(d.N);
     for (std::ptrdiff_t j = 0; j < d.K; ++j) {
       if (j == k) {
         interference[k * d.K + j] = 0.0;
@@ -117,7 +120,8 @@ void interference_matrix(const cdouble* HI, const cdouble* w, const Dims& d, dou
       }
       ConstCMapRM HIkj(HI + (k * d.K + j) * block, d.N, d.N);
       ConstCVecMap wj(w + j * d.N, d.N);
-      interference[k * d.K + j] = (HIkj * wj).squaredNorm();
+      y.noalias() = HIkj * wj;
+      interference[k * d.K + j] = y.squaredNorm();
     }
   });
 }

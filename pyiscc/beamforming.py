@@ -3,6 +3,7 @@ decisions.  The whole loop runs in C++ (cpp/beamforming.cpp); see docs/algorithm
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -378,9 +379,10 @@ def _polish_powers(network: Network, core: object, pbar: NDArray[np.float64], ou
         A = (np.diag(gain) - sc.sensing_sinr * caused) * pbar[None, :] / unit
         constraints.append(LinearConstraint(A, 1.0, np.inf))
     x0 = np.clip(p0 / pbar, 0.0, 1.0)
-    res = minimize(lambda x: core.objective(beams(x)) / f0, x0, method="SLSQP",
-                   bounds=Bounds(0.0, 1.0), constraints=constraints,
-                   options={"ftol": POLISH_FTOL, "maxiter": POLISH_MAX_ITER})
+    with _one_blas_thread():
+        res = minimize(lambda x: core.objective(beams(x)) / f0, x0, method="SLSQP",
+                       bounds=Bounds(0.0, 1.0), constraints=constraints,
+                       options={"ftol": POLISH_FTOL, "maxiter": POLISH_MAX_ITER})
     x1 = np.clip(res.x, 0.0, 1.0)
     for _ in range(POLISH_HALVINGS):
         w1 = beams(x1)
@@ -392,6 +394,42 @@ def _polish_powers(network: Network, core: object, pbar: NDArray[np.float64], ou
             return out
         x1 = 0.5 * (x0 + x1)
     return out
+
+
+_BLAS_LOCK = threading.Lock()
+_blas_controller = None
+
+
+class _one_blas_thread:
+    """BLAS (SciPy's and NumPy's OpenBLAS) on one thread inside the block, one block at a time.
+
+    SLSQP's steps go through BLAS, whose results differ in the last bits between one thread and
+    several; the polish's keep-or-halve test then turns that into a different answer (measured:
+    2e-4 in total latency on a Table III drop).  A sweep's worker processes may run BLAS on one
+    thread while the caller runs it on all cores, so without this the answer would depend on the
+    number of workers.  The lock keeps concurrent solves in threads from restoring each other's
+    limits mid-polish."""
+
+    def __enter__(self):
+        global _blas_controller
+        _BLAS_LOCK.acquire()
+        try:
+            if _blas_controller is None:  # after SciPy's import: it sees SciPy's OpenBLAS too
+                from threadpoolctl import ThreadpoolController
+
+                _blas_controller = ThreadpoolController()
+            self._limit = _blas_controller.limit(limits=1, user_api="blas")
+        except BaseException:
+            _BLAS_LOCK.release()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            self._limit.restore_original_limits()
+        finally:
+            _BLAS_LOCK.release()
+        return False
 
 
 def _serving_mrt(network: Network, serving: NDArray[np.int64], pbar: NDArray[np.float64],

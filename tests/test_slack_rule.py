@@ -178,3 +178,33 @@ def test_solve_with_the_scaled_step_dominates_the_baselines(seed):
                  pi.solve(net, beamforming={"caps": "paper"})):
         if base.feasible:
             assert sol.total_latency <= base.total_latency * (1 + 1e-9)
+
+
+_POLISHED_DROP = """
+import sys, numpy as np, pyiscc as pi
+from pyiscc import experiments as ex
+sc = pi.Scenario().replace(bandwidth_hz=10e6)
+net = pi.draw_network(sc, rng=np.random.default_rng(ex.trial_seed(5, 0, 29)))
+sys.stdout.write(pi.solve(net).w.tobytes().hex())
+"""
+
+
+def test_power_polish_does_not_depend_on_blas_threads(tmp_path):
+    """A drop whose start misses (18e), so the power polish (SLSQP) runs: the answer is the same
+    bits with BLAS on one thread (a sweep's worker process) as with BLAS on every core (measured
+    before the polish pinned BLAS to one thread: 2e-4 apart in total latency)."""
+    import os
+    import subprocess
+    import sys
+
+    out = {}
+    for threads in ("1", None):
+        env = dict(os.environ)
+        env.pop("OPENBLAS_NUM_THREADS", None)
+        if threads:
+            env["OPENBLAS_NUM_THREADS"] = threads
+        proc = subprocess.run([sys.executable, "-c", _POLISHED_DROP], env=env, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        out[threads] = proc.stdout
+    assert out["1"] == out[None]
