@@ -4,7 +4,7 @@ decisions.  The whole loop runs in C++ (cpp/beamforming.cpp); see docs/algorithm
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -12,7 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 from . import _core
 from .beams import max_sensing_beams
 from ._validate import boolean, real
-from .metrics import check_beams, check_decisions, evaluate
+from .metrics import Evaluation, check_beams, check_decisions, evaluate
 from .network import Network, nearest_bs
 
 __all__ = ["BeamformingResult", "optimize_beamforming", "serving_bs", "updating_bs", "power_budget",
@@ -88,6 +88,9 @@ class BeamformingResult:
     rejected_steps : int
         With ``step="scaled"``: steps whose lower curvature did not lower (39) and were redone
         with more (not counted in ``iterations``; each cost one more round of sub-problems).
+    evaluation : Evaluation
+        The model at ``w`` with the decisions (:func:`pyiscc.evaluate`), from which
+        ``sensing_margin_db`` and ``power_slack_w`` come.
     """
 
     w: NDArray[np.complex128]
@@ -103,6 +106,7 @@ class BeamformingResult:
     iterates: NDArray[np.complex128] | None = None
     caps_kept: tuple[float, int] = (float("nan"), 0)
     rejected_steps: int = 0
+    evaluation: Evaluation | None = field(default=None, repr=False)
 
     @property
     def feasible(self) -> bool:
@@ -328,15 +332,16 @@ def _best_start(network: Network, core: object, serving: NDArray[np.int64],
     elif worst[1] >= 0:
         lo, hi = 0.0, 1.0  # blend weight of MRS: hi always meets (18e)
         hi_worst = worst[1]
+        blend = _blender(mrt, mrs, pbar)
         for _ in range(10):
             mid = 0.5 * (lo + hi)
-            m = sensing_margins(network, _blend(mrt, mrs, mid, pbar)).min()
+            m = sensing_margins(network, blend(mid)).min()
             if m >= 0:
                 hi, hi_worst = mid, m
             else:
                 lo = mid
         if hi < 1.0:  # at 1 the blend is MRS again
-            cands.append(_blend(mrt, mrs, hi, pbar))
+            cands.append(blend(hi))
             worst.append(hi_worst)
     ok = [i for i, m in enumerate(worst) if m >= 0]
     if not ok:
@@ -446,14 +451,20 @@ def _serving_mrt(network: Network, serving: NDArray[np.int64], pbar: NDArray[np.
     return w
 
 
-def _blend(mrt: NDArray[np.complex128], mrs: NDArray[np.complex128], t: float,
-           pbar: NDArray[np.float64]) -> NDArray[np.complex128]:
-    """``(1 - t) mrt + t mrs`` per terminal (MRS phase-aligned to MRT), rescaled to P-bar_k."""
+def _blender(mrt: NDArray[np.complex128], mrs: NDArray[np.complex128],
+             pbar: NDArray[np.float64]):
+    """``t -> (1 - t) mrt + t mrs`` per terminal (MRS phase-aligned to MRT), rescaled to
+    P-bar_k; the phases and the scale are computed once for every t."""
     phase = np.einsum("kn,kn->k", mrs.conj(), mrt)
-    phase = np.where(np.abs(phase) > 0, phase / np.maximum(np.abs(phase), 1e-300), 1.0)
-    w = (1.0 - t) * mrt + t * mrs * phase[:, None]
-    norm = np.linalg.norm(w, axis=1)
-    return np.sqrt(pbar)[:, None] * w / np.where(norm > 0, norm, 1.0)[:, None]
+    phase = np.where(np.abs(phase) > 0, phase / np.maximum(np.abs(phase), 1e-300), 1.0)[:, None]
+    scale = np.sqrt(pbar)[:, None]
+
+    def blend(t: float) -> NDArray[np.complex128]:
+        w = (1.0 - t) * mrt + t * mrs * phase
+        norm = np.linalg.norm(w, axis=1)
+        return scale * w / np.where(norm > 0, norm, 1.0)[:, None]
+
+    return blend
 
 
 def _result(network: Network, a: NDArray[np.float64], b: NDArray[np.float64],
@@ -470,4 +481,4 @@ def _result(network: Network, a: NDArray[np.float64], b: NDArray[np.float64],
         x.flags.writeable = False
     return BeamformingResult(w, float(objective), history, int(iterations), status, margin, slack,
                              failing, int(feasibility_iterations), int(subproblem_failures),
-                             iterates, caps_kept, int(rejected_steps))
+                             iterates, caps_kept, int(rejected_steps), ev)

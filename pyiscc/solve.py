@@ -210,11 +210,13 @@ class Solution:
 
 
 def _finish(network: Network, scheme: str, w, a, b, status: str, history: dict,
-            outer: int, start: float) -> Solution:
+            outer: int, start: float, ev: Evaluation | None = None) -> Solution:
+    """The Solution of (w, a, b); ``ev``: their evaluation when the caller has it."""
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
     w = np.array(w, dtype=complex)
-    ev = evaluate(network, w, a, b)
+    if ev is None:
+        ev = evaluate(network, w, a, b)
     for x in (w, a, b):
         x.flags.writeable = False
     return Solution(scheme, w, a, b, ev, status, history, outer, time.perf_counter() - start,
@@ -258,7 +260,7 @@ def _bcd(network: Network, scheme: str, offload: Callable[[NDArray[np.complex128
     off_hist: list[object] = []
     bf_hist: list[object] = []
     caps_kept: list[tuple[float, int]] = []
-    best: tuple[float, NDArray, NDArray, NDArray] | None = None
+    best: tuple[float, NDArray, NDArray, NDArray, Evaluation] | None = None
     status = "max_iter"
     outer = 0
     for outer in range(1, max_outer + 1):
@@ -282,19 +284,20 @@ def _bcd(network: Network, scheme: str, offload: Callable[[NDArray[np.complex128
             a, b = off.a, off.b
             break
         w, a, b = bf.w, off.a, off.b
-        ev = evaluate(network, w, a, b)
+        ev = bf.evaluation if bf.evaluation is not None else evaluate(network, w, a, b)
         total = ev.total_latency
         totals.append(total)
         if ev.feasible and (best is None or total < best[0]):
-            best = (total, w, a, b)
+            best = (total, w, a, b, ev)
         if len(totals) > 1 and totals[-2] - total <= tol * totals[-2]:
             status = "converged"
             break
     history = {"total_latency": np.array(totals), "offloading": off_hist, "beamforming": bf_hist,
                "caps_kept": caps_kept}
+    ev = None
     if status != "infeasible" and best is not None:
-        _, w, a, b = best
-    return _finish(network, scheme, w, a, b, status, history, len(totals), start)
+        _, w, a, b, ev = best
+    return _finish(network, scheme, w, a, b, status, history, len(totals), start, ev)
 
 
 def _at_budget(network: Network, w: NDArray[np.complex128], a: NDArray, b: NDArray
