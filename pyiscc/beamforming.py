@@ -193,7 +193,7 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
         by an adaptive factor tau in [1, 1000] (its gradient at the current beam kept), tau
         doubled after a step that lowers (39) and divided by 4, the step redone, after one that
         does not; the constraints are those of (56), so every iterate stays feasible.  At Table
-        III it ends 1.5 % lower in (39) (median, fixed decisions) at about 20 % more time per
+        III it ends 2.2 % lower in (39) (median, fixed decisions) at about 20 % more time per
         call (docs/algorithms.md, "The scaled step").
 
     Returns
@@ -384,7 +384,7 @@ def _polish_powers(network: Network, core: object, pbar: NDArray[np.float64], ou
         A = (np.diag(gain) - sc.sensing_sinr * caused) * pbar[None, :] / unit
         constraints.append(LinearConstraint(A, 1.0, np.inf))
     x0 = np.clip(p0 / pbar, 0.0, 1.0)
-    with _one_blas_thread():
+    with _OneBlasThread():
         res = minimize(lambda x: core.objective(beams(x)) / f0, x0, method="SLSQP",
                        bounds=Bounds(0.0, 1.0), constraints=constraints,
                        options={"ftol": POLISH_FTOL, "maxiter": POLISH_MAX_ITER})
@@ -405,7 +405,7 @@ _BLAS_LOCK = threading.Lock()
 _blas_controller = None
 
 
-class _one_blas_thread:
+class _OneBlasThread:
     """BLAS (SciPy's and NumPy's OpenBLAS) on one thread inside the block, one block at a time.
 
     SLSQP's steps go through BLAS, whose results differ in the last bits between one thread and
