@@ -362,7 +362,7 @@ class Stepper {
         if (in_.group[k] % nworkers_ != t) continue;
         const auto uk = static_cast<std::size_t>(k);
         QcqpProblem& pr = problems_[uk];
-        fill_subproblem(in_, st, w, k, rows_[uk], pr, tau);
+        fill_subproblem(in_, st, w, k, rows_[uk], pr, tau_);
         if (fast_ && ball.solve(pr)) {
           if (meets_other_caps(st, k, ball.x(), violated)) {
             write_back(in_, ball.x(), k, w_next);

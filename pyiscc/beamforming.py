@@ -212,10 +212,7 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
     working_set = boolean(working_set, "working_set")
     if caps not in CAP_RULES:
         raise ValueError(f"caps must be one of {', '.join(CAP_RULES)}; got {caps!r}")
-    if step not in STEPS:
-        raise ValueError(f"step must be one of {', '.join(STEPS)}; got {step!r}")
-    if step == "scaled" and caps != "slack":
-        raise ValueError("step: 'scaled' needs caps='slack' (the paper's rule keeps its own step)")
+    check_step(step, caps)
     serving = serving_bs(a, b)
     pbar = power_budget(network, serving)
     if (pbar <= 0).any():  # local execution alone exceeds P_th: no beam can sense
@@ -248,13 +245,20 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
     if slack and status == "infeasible":
         proof = sensing_certificate(network, pbar)
         status, failing = ("infeasible", proof) if proof else ("no_feasible_point_found", failing)
-    rejected = int(out["rejected_steps"])
     solves = out["working_set_solves"]
     kept = (out["working_set_rows"] / solves if solves else float("nan"),
             int(out["working_set_max_rows"]))
     return _result(network, a, b, out["w"], out["objective"], out["history"], out["iterations"],
                    status, failing, out["feasibility_iterations"], out["subproblem_failures"],
-                   out["iterates"] if return_iterates else None, kept, rejected)
+                   out["iterates"] if return_iterates else None, kept, int(out["rejected_steps"]))
+
+
+def check_step(step: str, caps: str) -> None:
+    """ValueError naming ``step`` unless it is one of :data:`STEPS` and fits the cap rule."""
+    if step not in STEPS:
+        raise ValueError(f"step must be one of {', '.join(STEPS)}; got {step!r}")
+    if step == "scaled" and caps != "slack":
+        raise ValueError("step: 'scaled' needs caps='slack' (the paper's rule keeps its own step)")
 
 
 def sensing_margins(network: Network, w: NDArray[np.complex128]) -> NDArray[np.float64]:

@@ -1,8 +1,8 @@
 """solve(): the joint BCD solver (Sec. III) and the paper's six schemes (Sec. IV-A).
 
-Every scheme returns a :class:`Solution` whose performance fields are recomputed by
+Every scheme returns a :class:`Solution` whose performance fields are computed by
 :func:`pyiscc.evaluate` from the returned ``w, a, b`` (never copied from a solver's own
-bookkeeping).  ``solve`` keeps no state between calls, so it is safe to call from several threads
+bookkeeping; where Algorithm 2 has just evaluated that very point, that Evaluation is kept).  ``solve`` keeps no state between calls, so it is safe to call from several threads
 at once and gives the same answer for the same input.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from .beamforming import (CAP_RULES, STEPS, optimize_beamforming, power_budget,
+from .beamforming import (CAP_RULES, check_step, optimize_beamforming, power_budget,
                           sensing_certificate, sensing_margins, serving_bs)
 from .beams import (beam_power, fast_max_ratio_beams, max_ratio_beams, max_sensing_beams,
                     sensing_limited_beams)
@@ -284,7 +284,7 @@ def _bcd(network: Network, scheme: str, offload: Callable[[NDArray[np.complex128
             a, b = off.a, off.b
             break
         w, a, b = bf.w, off.a, off.b
-        ev = bf.evaluation if bf.evaluation is not None else evaluate(network, w, a, b)
+        ev = bf.evaluation
         total = ev.total_latency
         totals.append(total)
         if ev.feasible and (best is None or total < best[0]):
@@ -516,11 +516,10 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
     if bf_kw["caps"] not in CAP_RULES:
         raise ValueError(f"beamforming: caps must be one of {', '.join(CAP_RULES)}; "
                          f"got {bf_kw['caps']!r}")
-    step = bf_kw.get("step", "surrogate")
-    if step not in STEPS:
-        raise ValueError(f"beamforming: step must be one of {', '.join(STEPS)}; got {step!r}")
-    if step == "scaled" and bf_kw["caps"] != "slack":
-        raise ValueError("beamforming: step 'scaled' needs caps='slack'")
+    try:
+        check_step(bf_kw.get("step", "surrogate"), bf_kw["caps"])
+    except ValueError as exc:
+        raise ValueError(f"beamforming: {exc}") from None
 
     if warm_start is not None:
         _check_warm_start(network, warm_start)

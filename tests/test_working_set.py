@@ -9,11 +9,6 @@ import pyiscc as pi
 from pyiscc.beamforming import SLACK_SHARE, _best_start, _core_problem, power_budget, serving_bs
 
 
-def dense_scenario(K, L, M, N=8):
-    """Table III's density of terminals (9 per km^2), the L BSs on a near-square grid of cells."""
-    return pi.Scenario.at_density(K, L, bs_antennas=M, terminal_antennas=N)
-
-
 def start(net):
     off = pi.optimize_offloading(net, pi.max_sensing_beams(net))
     serving = serving_bs(off.a, off.b)
@@ -27,7 +22,7 @@ def steps(core, w0, iterations, working_set, workers=1):
                          working_set=working_set)
 
 
-DROPS = [(pi.Scenario(), s) for s in range(6)] + [(dense_scenario(40, 5, 16), s) for s in range(4)]
+DROPS = [(pi.Scenario(), s) for s in range(6)] + [(pi.Scenario.at_density(40, 5, bs_antennas=16), s) for s in range(4)]
 
 
 @pytest.mark.parametrize("scenario,seed", DROPS)
@@ -48,7 +43,7 @@ def test_working_set_steps_match_the_all_caps_steps(scenario, seed):
 def test_working_sets_carry_a_few_of_the_caps():
     """At K = 40 the interior-point solves carry a handful of their 39 caps, and the cap
     violations found by the check are what fills the sets."""
-    net = pi.draw_network(dense_scenario(40, 5, 16), seed=0)
+    net = pi.draw_network(pi.Scenario.at_density(40, 5, bs_antennas=16), seed=0)
     core, w0, _ = start(net)
     out = steps(core, w0, 10, True)
     assert out["working_set_solves"] > 0 and out["working_set_additions"] > 0
@@ -57,7 +52,7 @@ def test_working_sets_carry_a_few_of_the_caps():
 
 
 def test_working_sets_give_the_same_bits_for_any_worker_count():
-    net = pi.draw_network(dense_scenario(40, 5, 16), seed=1)
+    net = pi.draw_network(pi.Scenario.at_density(40, 5, bs_antennas=16), seed=1)
     core, w0, _ = start(net)
     one, two = steps(core, w0, 8, True, workers=1), steps(core, w0, 8, True, workers=2)
     assert np.array_equal(one["w"], two["w"]) and np.array_equal(one["history"], two["history"])
@@ -65,7 +60,7 @@ def test_working_sets_give_the_same_bits_for_any_worker_count():
 
 
 def test_solve_reports_the_caps_kept_and_can_turn_working_sets_off():
-    net = pi.draw_network(dense_scenario(40, 5, 16), seed=2)
+    net = pi.draw_network(pi.Scenario.at_density(40, 5, bs_antennas=16), seed=2)
     sol = pi.solve(net, "dcet-iscc")
     assert len(sol.history["caps_kept"]) == len(sol.history["beamforming"]) >= 1
     mean, largest = sol.history["caps_kept"][0]
