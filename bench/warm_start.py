@@ -14,9 +14,11 @@ solved cold by both; from slot 1 on, "warm" passes the previous slot's Solution 
     python bench/warm_start.py --step scaled             # Algorithm 2's scaled step, warm and cold
     python bench/warm_start.py --json out.jsonl          # one JSON line per (rho, seed)
 
-Prints, per rho: median and mean per-slot time of warm and cold (slots 1...), their ratio, the
-mean latency over the slots of each, its relative difference, and how often the warm start was
-used / fell back.  The pytest-benchmark version is bench/test_bench_warm_start.py.
+Prints, per rho and seed: median and mean per-slot time of warm and cold (slots 1...), their
+ratio, the mean latency over the slots of each, its relative difference, and how often the warm
+start was used / fell back; with several seeds, a row "all" over every slot of every seed.
+Warm solves run with solve()'s warm defaults (pyiscc.solve.WARM_BEAMFORMING under the slack rule)
+unless --warm-max-iter or --step says otherwise.  The pytest-benchmark version is bench/test_bench_warm_start.py.
 """
 
 from __future__ import annotations
@@ -163,7 +165,15 @@ def main(argv: list[str] | None = None) -> int:
             f"{'x (mean)':>9} {'cold lat ms':>12} {'warm lat ms':>12} {'rel diff':>10} "
             f"{'used/fell':>9}")
     print(head)
+    def row(rho: float, label: str, s: dict[str, float]) -> None:
+        print(f"{rho:>5g} {label:>4} {1e3 * s['cold_median_s']:>9.1f} "
+              f"{1e3 * s['warm_median_s']:>9.1f} {s['speedup_median']:>10.2f} "
+              f"{s['speedup_mean']:>9.2f} {s['cold_mean_latency_ms']:>12.4f} "
+              f"{s['warm_mean_latency_ms']:>12.4f} {s['latency_rel_diff']:>10.2e} "
+              f"{s['warm_used']:>4}/{s['warm_fell_back']:<4}")
+
     for rho in args.rho:
+        pooled: dict[str, dict] = {m: {} for m in ("cold", "warm")}
         for seed in args.seeds:
             nets = list(channel_sequence(sc, rho, args.slots, seed, speed_m=args.speed,
                                          angle_drift_deg=args.angle_drift))
@@ -172,16 +182,17 @@ def main(argv: list[str] | None = None) -> int:
                        else {"beamforming": {"max_iter": args.warm_max_iter, **step}})
             res = run_sequence(nets, args.scheme, warm_kw, **({"beamforming": step} if step else {}))
             s = summary(res)
-            print(f"{rho:>5g} {seed:>4} {1e3 * s['cold_median_s']:>9.1f} "
-                  f"{1e3 * s['warm_median_s']:>9.1f} {s['speedup_median']:>10.2f} "
-                  f"{s['speedup_mean']:>9.2f} {s['cold_mean_latency_ms']:>12.4f} "
-                  f"{s['warm_mean_latency_ms']:>12.4f} {s['latency_rel_diff']:>10.2e} "
-                  f"{s['warm_used']:>4}/{s['warm_fell_back']:<4}")
+            row(rho, str(seed), s)
+            for mode in pooled:
+                for key, values in res[mode].items():
+                    pooled[mode].setdefault(key, []).extend(values)
             if args.json:
                 with open(args.json, "a") as f:
                     f.write(json.dumps({"rho": rho, "seed": seed, "K": sc.n_terminals,
                                         "L": sc.n_bs, "scheme": args.scheme, **s,
                                         "per_slot": res}) + "\n")
+        if len(args.seeds) > 1:
+            row(rho, "all", summary(pooled))
     return 0
 
 

@@ -30,6 +30,11 @@ SLACK_SHARE = 0.5
 #: Steps of Algorithm 2 under the slack rule: the FP/WMMSE surrogate's own, or the scaled step
 #: (docs/algorithms.md, "The scaled step").
 STEPS = ("surrogate", "scaled")
+#: Starts of Algorithm 2 under the slack rule: the best of several constructed beams, or the
+#: given ``w0`` (made to meet (18e) by the least pull towards the MRS beams) for warm starts.
+STARTS = ("best", "w0")
+#: Halvings of the bracket of the least pull towards MRS of ``start="w0"`` (:func:`_given_start`).
+GIVEN_START_HALVINGS = 4
 #: The scaled step's largest divisor of the surrogate's curvature (its start is 256, in C++).
 CURVATURE_MAX = 1e3
 #: The power polish after a feasibility phase (:func:`_polish_powers`): SLSQP's tolerance on
@@ -147,7 +152,7 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
                          w0: ArrayLike | None = None, max_iter: int = 50, tol: float = 1e-4,
                          workers: int = 1, return_iterates: bool = False,
                          caps: str = "paper", working_set: bool = True,
-                         step: str = "surrogate") -> BeamformingResult:
+                         step: str = "surrogate", start: str = "best") -> BeamformingResult:
     """Algorithm 2: minimise the summed upload latency (39) of the offloading terminals subject to
     every terminal's power budget (18d) and echo-SINR threshold (18e), for fixed decisions.
 
@@ -195,6 +200,13 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
         does not; the constraints are those of (56), so every iterate stays feasible.  At Table
         III it ends 2.2 % lower in (39) (median, fixed decisions) at about 20 % more time per
         call (docs/algorithms.md, "The scaled step").
+    start : {"best", "w0"}
+        ``caps="slack"`` only.  ``"best"``: the best of ``w0`` and the constructed starts
+        (above).  ``"w0"``: ``w0`` itself when it meets (18e), else ``w0`` pulled towards the
+        MRS beams at P-bar_k by the least blend that meets it (bisection, 10 halvings); the
+        ``"best"`` rule only when even the MRS beams miss (18e).  For warm starts
+        (``solve(..., warm_start=...)``): the previous slot's beams are kept, not replaced by a
+        constructed start that ignores them.
 
     Returns
     -------
@@ -213,6 +225,7 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
     if caps not in CAP_RULES:
         raise ValueError(f"caps must be one of {', '.join(CAP_RULES)}; got {caps!r}")
     check_step(step, caps)
+    check_start(start, caps)
     serving = serving_bs(a, b)
     pbar = power_budget(network, serving)
     if (pbar <= 0).any():  # local execution alone exceeds P_th: no beam can sense
@@ -227,7 +240,8 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
     core = _core_problem(network, serving, pbar)
     slack = caps == "slack"
     if slack:
-        w0 = _best_start(network, core, serving, pbar, w0)
+        w0 = (_given_start(network, core, serving, pbar, w0) if start == "w0"
+              else _best_start(network, core, serving, pbar, w0))
     run = dict(slack_caps=slack, slack_share=SLACK_SHARE, working_set=working_set,
                curvature_max=CURVATURE_MAX if step == "scaled" else 1.0)
     out = core.optimize(w0, int(max_iter), float(tol), int(workers), bool(return_iterates), **run)
@@ -259,6 +273,15 @@ def check_step(step: str, caps: str) -> None:
         raise ValueError(f"step must be one of {', '.join(STEPS)}; got {step!r}")
     if step == "scaled" and caps != "slack":
         raise ValueError("step: 'scaled' needs caps='slack' (the paper's rule keeps its own step)")
+
+
+def check_start(start: str, caps: str) -> None:
+    """ValueError naming ``start`` unless it is one of :data:`STARTS` and fits the cap rule."""
+    if start not in STARTS:
+        raise ValueError(f"start must be one of {', '.join(STARTS)}; got {start!r}")
+    if start == "w0" and caps != "slack":
+        raise ValueError("start='w0' needs caps='slack' (the paper's rule starts from w0 as "
+                         "given)")
 
 
 def sensing_margins(network: Network, w: NDArray[np.complex128]) -> NDArray[np.float64]:
@@ -352,6 +375,47 @@ def _best_start(network: Network, core: object, serving: NDArray[np.int64],
         return cands[int(np.argmax(worst))]
     objs = [core.objective(cands[i]) for i in ok]
     return cands[ok[int(np.argmin(objs))]]
+
+
+def _given_start(network: Network, core: object, serving: NDArray[np.int64],
+                 pbar: NDArray[np.float64], w0: NDArray[np.complex128]) -> NDArray[np.complex128]:
+    """``start="w0"``: ``w0`` when it meets (18e); else the blend ``(1 - t) w0 + t MRS`` (MRS at
+    P-bar_k, phase-aligned to ``w0``; each beam's norm moved from ``||w0_k||`` to
+    ``sqrt(P-bar_k)`` by the same ``t``) with the least ``t`` that meets (18e), to 1/16 of
+    its bracket; else (the MRS beams miss it too) the ``"best"`` rule of :func:`_best_start`."""
+    if sensing_margins(network, w0).min() >= 0:
+        return w0
+    mrs = max_sensing_beams(network, pbar)
+    if sensing_margins(network, mrs).min() < 0:
+        return _best_start(network, core, serving, pbar, w0)
+    norm0 = np.linalg.norm(w0, axis=1)
+    zero = norm0 == 0
+    d0 = np.where(zero[:, None], mrs, w0) / np.where(zero, np.sqrt(pbar), norm0)[:, None]
+    d1 = mrs / np.sqrt(pbar)[:, None]
+    phase = np.einsum("kn,kn->k", d1.conj(), d0)
+    phase = np.where(np.abs(phase) > 0, phase / np.maximum(np.abs(phase), 1e-300), 1.0)[:, None]
+    d1 = d1 * phase
+
+    def blend(t: float) -> NDArray[np.complex128]:
+        d = (1.0 - t) * d0 + t * d1
+        norm = np.linalg.norm(d, axis=1)
+        scale = (1.0 - t) * norm0 + t * np.sqrt(pbar)
+        return (scale / np.where(norm > 0, norm, 1.0))[:, None] * d
+
+    # The pull a warm start needs is usually small: double t from 1/128 until (18e) holds, then
+    # halve the bracket GIVEN_START_HALVINGS times (hi always meets (18e)).
+    lo, hi = 0.0, 1.0 / 128.0
+    while hi < 1.0 and sensing_margins(network, blend(hi)).min() < 0:
+        lo, hi = hi, 2.0 * hi
+    if hi >= 1.0:
+        hi = 1.0
+    for _ in range(GIVEN_START_HALVINGS):
+        mid = 0.5 * (lo + hi)
+        if sensing_margins(network, blend(mid)).min() >= 0:
+            hi = mid
+        else:
+            lo = mid
+    return mrs if hi == 1.0 else blend(hi)
 
 
 def _polish_powers(network: Network, core: object, pbar: NDArray[np.float64], out: dict,

@@ -57,13 +57,57 @@ def test_warm_start_on_the_same_network_does_not_lose(slots):
     assert sol.total_latency <= previous.total_latency * (1 + 1e-12)
 
 
-def test_warm_start_beams_are_scaled_to_the_new_budget(slots):
+def test_warm_start_keeps_the_previous_beams(slots):
+    first, _ = slots
+    previous = pi.solve(first, "dcet-iscc")
+    # the same channels: the previous beams meet (18e), so with no Algorithm-2 iteration the
+    # result is the start itself (slack rule, start="w0"; a beam at its budget to the last bit
+    # may be rescaled by one rounding, which is all the tolerance allows)
+    sol = pi.solve(first, "dcet-iscc", beamforming={"max_iter": 0}, warm_start=previous)
+    assert sol.history["warm_start"] == "used"
+    np.testing.assert_allclose(sol.w, previous.w, rtol=1e-14, atol=0)
+    np.testing.assert_array_equal(sol.a, previous.a)
+
+
+def test_warm_start_runs_the_warm_options_unless_given(slots):
     first, second = slots
     previous = pi.solve(first, "dcet-iscc")
-    sol = pi.solve(second, "dcet-iscc", beamforming={"max_iter": 0}, warm_start=previous)
+    sol = pi.solve(second, "dcet-iscc", warm_start=previous)
+    per_round = [h.size - 1 for h in sol.history["beamforming"]]
+    assert max(per_round) <= pi.solve.__globals__["WARM_BEAMFORMING"]["max_iter"]
+    longer = pi.solve(second, "dcet-iscc", warm_start=previous,
+                      beamforming={"max_iter": 50, "step": "surrogate"})
+    assert max(h.size - 1 for h in longer.history["beamforming"]) > max(per_round)
+    assert longer.history["warm_start"] == "used"
+
+
+def test_a_warm_start_that_misses_sensing_is_pulled_towards_mrs(slots):
+    first, _ = slots
+    previous = pi.solve(first, "dcet-iscc")
+    margin_db = 10 * np.log10(previous.echo_sinr.min()) - first.scenario.sensing_sinr_db
+    # a threshold 0.05 dB above the previous beams' smallest echo SINR: they miss (18e)
+    harder = first.scenario.replace(sensing_sinr_db=first.scenario.sensing_sinr_db
+                                    + margin_db + 0.05)
+    net = pi.Network.from_arrays(harder, first.H, first.HI, first.target_angle,
+                                 first.target_distance, first.rcs)
+    assert pi.beamforming.sensing_margins(net, previous.w).min() < 0
+    sol = pi.solve(net, "dcet-iscc", beamforming={"max_iter": 0}, warm_start=previous)
+    assert sol.history["warm_start"] == "used"
+    assert sol.feasible and pi.beamforming.sensing_margins(net, sol.w).min() >= 0
+    # the least pull: closer to the previous beams than to the MRS beams at full budget
+    mrs = pi.max_sensing_beams(net, power_budget(net, serving_bs(previous.a, previous.b)))
+    assert np.linalg.norm(sol.w - previous.w) < 0.5 * np.linalg.norm(mrs - previous.w)
+
+
+def test_paper_rule_warm_start_beams_are_scaled_to_the_new_budget(slots):
+    first, second = slots
+    previous = pi.solve(first, "dcet-iscc", beamforming={"caps": "paper"})
+    sol = pi.solve(second, "dcet-iscc", beamforming={"max_iter": 0, "caps": "paper"},
+                   warm_start=previous)
     assert sol.history["warm_start"] == "used"
     # the first round keeps previous's decisions; with no Algorithm-2 iteration (and a start that
-    # meets (18e): no feasibility phase) the beams are the start, each at its full budget
+    # meets (18e): no feasibility phase) the beams are the start, each at its full budget (the
+    # paper's caps (58) only shrink, so power below the budget could never be won back)
     np.testing.assert_array_equal(sol.a, previous.a)
     np.testing.assert_array_equal(sol.b, previous.b)
     assert sol.history["beamforming"][0].size == 1
@@ -137,3 +181,10 @@ def test_warm_start_is_checked(slots):
     other = pi.solve(pi.draw_network(SMALL.replace(n_terminals=3), seed=1), "local")
     with pytest.raises(ValueError, match="^warm_start: its beams"):
         pi.solve(second, warm_start=other)
+    with pytest.raises(ValueError, match="^beamforming: start must be one of"):
+        pi.solve(second, beamforming={"start": "previous"})
+    with pytest.raises(ValueError, match="^beamforming: start='w0' needs caps='slack'"):
+        pi.solve(second, beamforming={"start": "w0", "caps": "paper"})
+    with pytest.raises(ValueError, match="^start must be one of"):
+        pi.optimize_beamforming(second, first.n_bs * [[0] * 4], first.n_bs * [[0] * 4],
+                                caps="slack", start="warm")
