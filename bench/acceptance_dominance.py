@@ -103,10 +103,10 @@ def main() -> None:
     parser.add_argument("--drops", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--parts", default="dominance,iterations,timing")
-    parser.add_argument("--step", default="surrogate", choices=pi.beamforming.STEPS,
-                        help="Algorithm 2's step under the slack rule")
+    parser.add_argument("--step", default=None, choices=pi.beamforming.STEPS,
+                        help="Algorithm 2's step under the slack rule (default: solve's)")
     args = parser.parse_args()
-    if args.step != "surrogate":
+    if args.step is not None:
         SLACK["step"] = args.step
     parts = args.parts.split(",")
     if "iterations" in parts:

@@ -11,14 +11,15 @@ solved cold by both; from slot 1 on, "warm" passes the previous slot's Solution 
     python bench/warm_start.py                           # Table III, rho = 0.99 and 0.9
     python bench/warm_start.py --terminals 40 --bs 5 --slots 10
     python bench/warm_start.py --warm-max-iter 5         # warm solves: Algorithm 2 capped at 5
-    python bench/warm_start.py --step scaled             # Algorithm 2's scaled step, warm and cold
+    python bench/warm_start.py --step surrogate          # Algorithm 2's surrogate step, warm and cold
     python bench/warm_start.py --json out.jsonl          # one JSON line per (rho, seed)
 
 Prints, per rho and seed: median and mean per-slot time of warm and cold (slots 1...), their
 ratio, the mean latency over the slots of each, its relative difference, and how often the warm
 start was used / fell back; with several seeds, a row "all" over every slot of every seed.
-Warm solves run with solve()'s warm defaults (pyiscc.solve.WARM_BEAMFORMING under the slack rule)
-unless --warm-max-iter or --step says otherwise.  The pytest-benchmark version is bench/test_bench_warm_start.py.
+Warm solves run with solve()'s warm defaults (pyiscc.solve.WARM_BEAMFORMING under the slack
+rule) unless --warm-max-iter or --step says otherwise.  The pytest-benchmark version is
+bench/test_bench_warm_start.py.
 """
 
 from __future__ import annotations
@@ -152,15 +153,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--angle-drift", type=float, default=0.5, help="target direction [deg/slot]")
     p.add_argument("--scheme", default="dcet-iscc")
     p.add_argument("--warm-max-iter", type=int,
-                   help="Algorithm 2's max_iter in the warm solves only (default: its own, 50)")
-    p.add_argument("--step", default="surrogate", choices=pi.beamforming.STEPS,
-                   help="Algorithm 2's step (slack rule), in warm and cold solves alike")
+                   help="Algorithm 2's max_iter in the warm solves only "
+                        "(default: solve's, pyiscc.solve.WARM_BEAMFORMING)")
+    p.add_argument("--step", default=None, choices=pi.beamforming.STEPS,
+                   help="Algorithm 2's step (slack rule), in warm and cold solves alike "
+                        "(default: solve's)")
     p.add_argument("--json", help="append one JSON line per (rho, seed) to this file")
     args = p.parse_args(argv)
     sc = pi.Scenario(n_terminals=args.terminals, n_bs=args.bs)
     print(f"{args.scheme}, K = {sc.n_terminals}, L = {sc.n_bs}, {args.slots} slots "
           f"(slot 0 cold for both), speed {args.speed} m/slot, kernels {pi._core.KERNELS}, "
-          f"warm Algorithm-2 max_iter {args.warm_max_iter or 'default'}, step {args.step}")
+          f"warm Algorithm-2 max_iter {args.warm_max_iter or 'default'}, "
+          f"step {args.step or 'default'}")
     head = (f"{'rho':>5} {'seed':>4} {'cold ms':>9} {'warm ms':>9} {'x (median)':>10} "
             f"{'x (mean)':>9} {'cold lat ms':>12} {'warm lat ms':>12} {'rel diff':>10} "
             f"{'used/fell':>9}")
@@ -177,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         for seed in args.seeds:
             nets = list(channel_sequence(sc, rho, args.slots, seed, speed_m=args.speed,
                                          angle_drift_deg=args.angle_drift))
-            step = {} if args.step == "surrogate" else {"step": args.step}
+            step = {} if args.step is None else {"step": args.step}
             warm_kw = (None if args.warm_max_iter is None
                        else {"beamforming": {"max_iter": args.warm_max_iter, **step}})
             res = run_sequence(nets, args.scheme, warm_kw, **({"beamforming": step} if step else {}))

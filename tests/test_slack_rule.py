@@ -208,3 +208,16 @@ def test_power_polish_does_not_depend_on_blas_threads(tmp_path):
         assert proc.returncode == 0, proc.stderr
         out[threads] = proc.stdout
     assert out["1"] == out[None]
+
+
+def test_solve_runs_the_scaled_step_with_its_own_cap_by_default():
+    net = pi.draw_network(pi.Scenario(), seed=0)
+    table = pi.solve.__globals__["STEP_MAX_ITER"]
+    sol = pi.solve(net)
+    explicit = pi.solve(net, beamforming={"step": "scaled", "max_iter": table["scaled"]})
+    np.testing.assert_array_equal(sol.w, explicit.w)
+    assert all(h.size - 1 <= table["scaled"] for h in sol.history["beamforming"])
+    # the surrogate step given alone runs with Algorithm 2's own cap (seed 0 needs all 50)
+    surrogate = pi.solve(net, beamforming={"step": "surrogate"})
+    assert max(h.size - 1 for h in surrogate.history["beamforming"]) == table["surrogate"] == 50
+    assert sol.feasible and sol.total_latency <= surrogate.total_latency

@@ -74,22 +74,43 @@ def test_warm_start_runs_the_warm_options_unless_given(slots):
     previous = pi.solve(first, "dcet-iscc")
     sol = pi.solve(second, "dcet-iscc", warm_start=previous)
     per_round = [h.size - 1 for h in sol.history["beamforming"]]
-    assert max(per_round) <= pi.solve.__globals__["WARM_BEAMFORMING"]["max_iter"]
+    assert max(per_round) <= pi.solve.__globals__["WARM_PULLED_MAX_ITER"]
     longer = pi.solve(second, "dcet-iscc", warm_start=previous,
                       beamforming={"max_iter": 50, "step": "surrogate"})
     assert max(h.size - 1 for h in longer.history["beamforming"]) > max(per_round)
     assert longer.history["warm_start"] == "used"
 
 
+def _harder(network: pi.Network, previous: pi.Solution, db: float) -> pi.Network:
+    """``network`` with the sensing threshold ``db`` above the previous beams' smallest echo
+    SINR: those beams miss (18e) on it."""
+    margin_db = 10 * np.log10(previous.echo_sinr.min()) - network.scenario.sensing_sinr_db
+    harder = network.scenario.replace(sensing_sinr_db=network.scenario.sensing_sinr_db
+                                      + margin_db + db)
+    return pi.Network.from_arrays(harder, network.H, network.HI, network.target_angle,
+                                  network.target_distance, network.rcs)
+
+
+def test_a_warm_round_runs_more_iterations_after_a_pull(slots):
+    first, _ = slots
+    previous = pi.solve(first, "dcet-iscc")
+    glob = pi.solve.__globals__
+    # tol=0: every round runs its iteration cap
+    kept = pi.solve(first, "dcet-iscc", warm_start=previous, beamforming={"tol": 0.0})
+    assert kept.history["beamforming"][0].size - 1 == glob["WARM_BEAMFORMING"]["max_iter"]
+    net = _harder(first, previous, 0.05)
+    pulled = pi.solve(net, "dcet-iscc", warm_start=previous, beamforming={"tol": 0.0})
+    assert pulled.history["warm_start"] == "used"
+    assert pulled.history["beamforming"][0].size - 1 == glob["WARM_PULLED_MAX_ITER"]
+    given = pi.solve(net, "dcet-iscc", warm_start=previous,
+                     beamforming={"tol": 0.0, "max_iter": 1})
+    assert given.history["beamforming"][0].size - 1 == 1
+
+
 def test_a_warm_start_that_misses_sensing_is_pulled_towards_mrs(slots):
     first, _ = slots
     previous = pi.solve(first, "dcet-iscc")
-    margin_db = 10 * np.log10(previous.echo_sinr.min()) - first.scenario.sensing_sinr_db
-    # a threshold 0.05 dB above the previous beams' smallest echo SINR: they miss (18e)
-    harder = first.scenario.replace(sensing_sinr_db=first.scenario.sensing_sinr_db
-                                    + margin_db + 0.05)
-    net = pi.Network.from_arrays(harder, first.H, first.HI, first.target_angle,
-                                 first.target_distance, first.rcs)
+    net = _harder(first, previous, 0.05)
     assert pi.beamforming.sensing_margins(net, previous.w).min() < 0
     sol = pi.solve(net, "dcet-iscc", beamforming={"max_iter": 0}, warm_start=previous)
     assert sol.history["warm_start"] == "used"

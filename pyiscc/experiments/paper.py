@@ -29,11 +29,13 @@ __all__ = ["paper_figures", "trend", "Trend"]
 
 LABELS = {"dcet-iscc": "DCET-ISCC (proposed; paper's caps (58))", "ccet-iscc": "CCET-ISCC (centralised)",
           "et-iscc": "ET-ISCC (two-tier)", "local": "Local execution", "dcet-mrt": "DCET-MRT",
-          "dcet-mrs": "DCET-MRS", "dcet-iscc-slack": "DCET-ISCC, slack caps (library default; not in the paper)",
+          "dcet-mrs": "DCET-MRS",
+          "dcet-iscc-slack": "DCET-ISCC, slack caps and scaled step (library default; not in the paper)",
           "local-sensing": "Local execution, sensing-limited power (our reading)"}
 
 #: The paper's curves run the paper's Algorithm 2 (update (58), MRS start); the library's default
-#: (the slack rule, docs/algorithms.md) appears as the extra curve ``dcet-iscc-slack``.
+#: (the slack rule with the scaled step, docs/algorithms.md) appears as the extra curve
+#: ``dcet-iscc-slack``.
 PAPER_OPTIONS = {"beamforming": {"caps": "paper"}}
 
 
