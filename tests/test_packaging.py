@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.skipif(not (ROOT / "pyproject.toml").exists(), reason="needs the source checkout")
 def test_wheel_installs_and_imports_in_fresh_venv(tmp_path):
     dist = tmp_path / "dist"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    # the fresh venv sees neither pip settings nor a PYTHONPATH that could import the checkout
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("PIP_") and k != "PYTHONPATH"}
     subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-w", str(dist),
                     "--quiet"], check=True, env=env)
     wheels = list(dist.glob("pyiscc-*.whl"))
