@@ -10,8 +10,9 @@
 3. Table III: median solve time of DCET-ISCC under each rule, and the share of drops where the
    default's total latency is at most the paper rule's (relative 1e-9).
 
-``--step scaled`` runs the slack rule with Algorithm 2's scaled step (docs/algorithms.md) in
-place of the default's surrogate step, in every part.
+``--step surrogate|scaled`` gives Algorithm 2's step to every slack-rule run (docs/algorithms.md,
+"The scaled step"); without it ``solve`` runs its default (six scaled steps per BCD round) and
+part 2 ``optimize_beamforming``'s own (the surrogate step, 50 iterations).
 """
 
 from __future__ import annotations
