@@ -14,9 +14,10 @@ solved cold by both; from slot 1 on, "warm" passes the previous slot's Solution 
     python bench/warm_start.py --step surrogate          # Algorithm 2's surrogate step, warm and cold
     python bench/warm_start.py --json out.jsonl          # one JSON line per (rho, seed)
 
-Prints, per rho and seed: median and mean per-slot time of warm and cold (slots 1...), their
-ratio, the mean latency over the slots of each, its relative difference, and how often the warm
-start was used / fell back; with several seeds, a row "all" over every slot of every seed.
+Prints, per rho and seed: median and mean per-slot time of warm and cold (slots 1...; each
+solve timed as the least of --repeat runs), their ratio, the mean latency over the slots of
+each, its relative difference, and how often the warm start was used / fell back; with several
+seeds, a row "all" over every slot of every seed.
 Warm solves run with solve()'s warm defaults (pyiscc.solve.WARM_BEAMFORMING under the slack
 rule) unless --warm-max-iter or --step says otherwise.  The pytest-benchmark version is
 bench/test_bench_warm_start.py.
@@ -91,10 +92,12 @@ def channel_sequence(scenario: pi.Scenario, rho: float, slots: int, seed: int, *
 
 
 def run_sequence(networks: list[pi.Network], scheme: str = "dcet-iscc",
-                 warm_kw: dict | None = None, **solve_kw) -> dict[str, dict]:
+                 warm_kw: dict | None = None, repeat: int = 1, **solve_kw) -> dict[str, dict]:
     """Solve every slot cold and warm; slot 0 is solved once (cold) and seeds the warm chain.
     ``warm_kw`` are extra ``solve`` keywords of the warm solves only (e.g. a smaller
-    Algorithm-2 budget, ``{"beamforming": {"max_iter": 5}}``).
+    Algorithm-2 budget, ``{"beamforming": {"max_iter": 5}}``).  Each solve's time is the
+    least of ``repeat`` runs (a solve is deterministic: every run returns the same answer), so
+    a busy machine's noise does not land on one side only.
 
     Returns
     -------
@@ -109,9 +112,11 @@ def run_sequence(networks: list[pi.Network], scheme: str = "dcet-iscc",
         for mode in ("cold", "warm"):
             kw = (dict(solve_kw, **(warm_kw or {}), warm_start=previous) if mode == "warm"
                   else solve_kw)
-            t0 = time.perf_counter()
-            sol = pi.solve(net, scheme, **kw)
-            elapsed = time.perf_counter() - t0
+            elapsed = np.inf
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                sol = pi.solve(net, scheme, **kw)
+                elapsed = min(elapsed, time.perf_counter() - t0)
             rec = out[mode]
             rec["time_s"].append(elapsed)
             rec["mean_latency_s"].append(sol.mean_latency)
@@ -158,13 +163,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--step", default=None, choices=pi.beamforming.STEPS,
                    help="Algorithm 2's step (slack rule), in warm and cold solves alike "
                         "(default: solve's)")
+    p.add_argument("--repeat", type=int, default=3,
+                   help="time each solve as the least of this many runs (default 3)")
     p.add_argument("--json", help="append one JSON line per (rho, seed) to this file")
     args = p.parse_args(argv)
     sc = pi.Scenario(n_terminals=args.terminals, n_bs=args.bs)
     print(f"{args.scheme}, K = {sc.n_terminals}, L = {sc.n_bs}, {args.slots} slots "
           f"(slot 0 cold for both), speed {args.speed} m/slot, kernels {pi._core.KERNELS}, "
           f"warm Algorithm-2 max_iter {args.warm_max_iter or 'default'}, "
-          f"step {args.step or 'default'}")
+          f"step {args.step or 'default'}, each time the least of {args.repeat} runs")
     head = (f"{'rho':>5} {'seed':>4} {'cold ms':>9} {'warm ms':>9} {'x (median)':>10} "
             f"{'x (mean)':>9} {'cold lat ms':>12} {'warm lat ms':>12} {'rel diff':>10} "
             f"{'used/fell':>9}")
@@ -184,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
             step = {} if args.step is None else {"step": args.step}
             warm_kw = (None if args.warm_max_iter is None
                        else {"beamforming": {"max_iter": args.warm_max_iter, **step}})
-            res = run_sequence(nets, args.scheme, warm_kw, **({"beamforming": step} if step else {}))
+            res = run_sequence(nets, args.scheme, warm_kw, args.repeat,
+                               **({"beamforming": step} if step else {}))
             s = summary(res)
             row(rho, str(seed), s)
             for mode in pooled:

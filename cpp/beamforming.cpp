@@ -661,6 +661,121 @@ double upload_latency(const BeamformingInput& in, const cdouble* w) {
   return total;
 }
 
+double sensing_blend(const BeamformingInput& in, const cdouble* w0, const cdouble* mrs,
+                     int halvings, cdouble* w) {
+  check_input(in);
+  require(halvings >= 0 && halvings <= 30, "halvings: must be in [0, 30]");
+  const Dims& d = in.dims;
+  const std::ptrdiff_t K = d.K, N = d.N;
+  check_finite(w0, K * N, "w0");
+  check_finite(mrs, K * N, "mrs");
+  CMatrixRM d0(K, N), d1(K, N);
+  std::vector<double> norm0(static_cast<std::size_t>(K)), root(static_cast<std::size_t>(K));
+  for (std::ptrdiff_t k = 0; k < K; ++k) {
+    const auto uk = static_cast<std::size_t>(k);
+    ConstCVecMap w0k(w0 + k * N, N), mk(mrs + k * N, N);
+    root[uk] = std::sqrt(in.power_budget[k]);
+    norm0[uk] = w0k.norm();
+    d1.row(k) = mk.transpose() / root[uk];
+    if (norm0[uk] == 0.0) {
+      d0.row(k) = d1.row(k);
+    } else {
+      d0.row(k) = w0k.transpose() / norm0[uk];
+    }
+    const cdouble phase = d1.row(k).transpose().dot(d0.row(k).transpose());  // d1^H d0
+    if (std::abs(phase) > 0.0) d1.row(k) *= phase / std::abs(phase);
+  }
+  auto blend = [&](double t, cdouble* out) {
+    for (std::ptrdiff_t k = 0; k < K; ++k) {
+      const auto uk = static_cast<std::size_t>(k);
+      Eigen::Map<CVector> o(out + k * N, N);
+      o = ((1.0 - t) * d0.row(k) + t * d1.row(k)).transpose();
+      const double norm = o.norm();
+      o *= ((1.0 - t) * norm0[uk] + t * root[uk]) / (norm > 0.0 ? norm : 1.0);
+    }
+  };
+  // The products of the closed form: ||HI[k,j] d_j||^2 for d0 and d1 and their cross term, the
+  // steering products a_k^H d and the Gram entries of d0_k, d1_k.
+  const auto KK = static_cast<std::size_t>(K * K);
+  std::vector<double> A(KK, 0.0), B(KK, 0.0), C(KK, 0.0);
+  CVector x0(N), x1(N);
+  for (std::ptrdiff_t k = 0; k < K; ++k)
+    for (std::ptrdiff_t j = 0; j < K; ++j) {
+      if (j == k) continue;
+      ConstCMapRM HIkj(in.HI + (k * K + j) * N * N, N, N);
+      x0.noalias() = HIkj * d0.row(j).transpose();
+      x1.noalias() = HIkj * d1.row(j).transpose();
+      const auto kj = static_cast<std::size_t>(k * K + j);
+      A[kj] = x0.squaredNorm(), B[kj] = x1.squaredNorm(), C[kj] = x0.dot(x1).real();
+    }
+  std::vector<cdouble> s0(static_cast<std::size_t>(K)), s1(static_cast<std::size_t>(K));
+  std::vector<double> g00(static_cast<std::size_t>(K)), g11(static_cast<std::size_t>(K)),
+      g01(static_cast<std::size_t>(K)), alpha(static_cast<std::size_t>(K)),
+      beta(static_cast<std::size_t>(K));
+  for (std::ptrdiff_t k = 0; k < K; ++k) {
+    const auto uk = static_cast<std::size_t>(k);
+    ConstCVecMap a(in.steering + k * N, N);
+    s0[uk] = a.dot(d0.row(k).transpose());
+    s1[uk] = a.dot(d1.row(k).transpose());
+    g00[uk] = d0.row(k).squaredNorm();
+    g11[uk] = d1.row(k).squaredNorm();
+    g01[uk] = d0.row(k).transpose().dot(d1.row(k).transpose()).real();  // Re d0^H d1
+  }
+  // (18e) at t in closed form, as margins_from: gain |a^H w_k|^2 >= Gamma (I_k + sigma^2).
+  auto meets = [&](double t) {
+    const double u = 1.0 - t;
+    for (std::ptrdiff_t k = 0; k < K; ++k) {
+      const auto uk = static_cast<std::size_t>(k);
+      const double norm2 = u * u * g00[uk] + t * t * g11[uk] + 2.0 * u * t * g01[uk];
+      const double norm = std::sqrt(std::max(norm2, 0.0));
+      const double c = (u * norm0[uk] + t * root[uk]) / (norm > 0.0 ? norm : 1.0);
+      alpha[uk] = c * u, beta[uk] = c * t;
+    }
+    for (std::ptrdiff_t k = 0; k < K; ++k) {
+      const auto uk = static_cast<std::size_t>(k);
+      double caused = in.noise_power;
+      for (std::ptrdiff_t j = 0; j < K; ++j) {
+        const auto kj = static_cast<std::size_t>(k * K + j);
+        const auto uj = static_cast<std::size_t>(j);
+        caused += alpha[uj] * alpha[uj] * A[kj] + beta[uj] * beta[uj] * B[kj] +
+                  2.0 * alpha[uj] * beta[uj] * C[kj];
+      }
+      const double beam = std::norm(alpha[uk] * s0[uk] + beta[uk] * s1[uk]);
+      if (in.echo_gain[k] * beam - in.sensing_sinr * caused < 0.0) return false;
+    }
+    return true;
+  };
+  std::vector<double> I(KK), margin(static_cast<std::size_t>(K));
+  auto meets_exactly = [&](const cdouble* x) {
+    interference_matrix(in.HI, x, d, I.data());
+    margins_from(in, x, I.data(), margin.data());
+    return *std::min_element(margin.begin(), margin.end()) >= 0.0;
+  };
+  double lo = 0.5, hi = 1.0;
+  for (int i = -7; i < 0; ++i) {
+    const double t = std::ldexp(1.0, i);
+    if (meets(t)) {
+      hi = t;
+      lo = i == -7 ? 0.0 : 0.5 * t;
+      break;
+    }
+  }
+  std::vector<double> candidates;
+  const int parts = 1 << halvings;
+  for (int j = 1; j < parts; ++j) {
+    const double t = lo + (hi - lo) * j / parts;
+    if (meets(t)) candidates.push_back(t);
+  }
+  candidates.push_back(hi);
+  for (double t : candidates) {
+    if (t >= 1.0) break;
+    blend(t, w);
+    if (meets_exactly(w)) return t;
+  }
+  std::copy(mrs, mrs + K * N, w);
+  return 1.0;
+}
+
 QcqpProblem beamforming_subproblem(const BeamformingInput& in, const cdouble* w, std::ptrdiff_t k) {
   check_input(in);
   check_finite(w, in.dims.K * in.dims.N, "w");
@@ -754,11 +869,14 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
   CMatrixRM w_next(d.K, d.N);
   double t_hint = 2.0;  // the slack rule's extrapolation factor of the previous iteration
   // The scaled step (curvature_max > 1): the divisor tau of the surrogate's curvature starts at
-  // kCurvatureStart, doubles after every step that lowers (39) and falls by 4 (the step redone
-  // from the same state) after one that does not, within [1, curvature_max]; at tau = 1 the step
-  // is the surrogate's own.  No extrapolation then: a step of the right length needs none.
+  // curvature_start (kCurvatureStart unless given), doubles after every step that lowers (39)
+  // and falls by 4 (the step redone from the same state) after one that does not, within
+  // [1, curvature_max]; at tau = 1 the step is the surrogate's own.  No extrapolation then: a
+  // step of the right length needs none.
   const bool scaled = settings.slack_caps && settings.curvature_max > 1.0;
-  double tau = scaled ? std::min(settings.curvature_max, kCurvatureStart) : 1.0;
+  const double tau_start =
+      settings.curvature_start > 0.0 ? settings.curvature_start : kCurvatureStart;
+  double tau = scaled ? std::min(settings.curvature_max, tau_start) : 1.0;
   for (int it = 0; it < settings.max_iter; ++it) {
     for (;;) {
       res.subproblem_failures += stepper.step(st, w.data(), settings.qcqp, w_next.data(), tau);

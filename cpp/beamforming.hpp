@@ -53,6 +53,9 @@ struct BeamformingSettings {
   // scaled step, optimize_beamforming in beamforming.cpp); 1 = the surrogate itself, with the
   // extrapolation along the step.
   double curvature_max = 1.0;
+  // Scaled step only: the first tau (0: kCurvatureStart in beamforming.cpp, the cold start's);
+  // a warm start near a stationary point takes longer steps from the first iteration on.
+  double curvature_start = 0.0;
   QcqpSettings qcqp;
 };
 
@@ -85,6 +88,19 @@ struct BeamformingResult {
 
 // Objective (39): sum over offloading terminals of Z_k / R_{l(k)k} [s].  w (K,N) finite.
 double upload_latency(const BeamformingInput& in, const cdouble* w);
+
+// The warm start's pull towards the MRS beams (start="w0", pyiscc.beamforming._given_start):
+// per terminal the direction (1 - t) d0_k + t d1_k (d0_k = w0_k / ||w0_k||, the MRS direction
+// where w0_k = 0; d1_k = mrs_k / sqrt(P-bar_k) phase-aligned to d0_k) scaled to the norm
+// (1 - t) ||w0_k|| + t sqrt(P-bar_k), at the least t meeting (18e) on the grid 2^-7, ..., 2^-1,
+// refined to 2^-halvings of the bracket it falls in (the bisection's answer where the margins
+// grow with t).  The margins along the blend come in closed form (each blended beam is
+// alpha d0 + beta d1 with real alpha, beta: O(K^2) per t after O(K^2 N^2) once); the beams taken
+// are checked directly (a candidate that misses (18e) by a rounding gives way to the next).
+// w0, mrs (K,N) within the budgets; mrs must meet (18e).  Writes the blend into w (K,N), mrs
+// itself when no t < 1 meets (18e); returns t (1 for mrs).
+double sensing_blend(const BeamformingInput& in, const cdouble* w0, const cdouble* mrs,
+                     int halvings, cdouble* w);
 
 // Per-terminal sub-problem (56) in real variables y = [Re w_k; Im w_k] / sqrt(P-bar_k), built
 // from the previous iterate w (K,N) (the SCA point), the FP/WMMSE weights and the caps Upsilon

@@ -37,12 +37,21 @@ STARTS = ("best", "w0")
 GIVEN_START_HALVINGS = 4
 #: The scaled step's largest divisor of the surrogate's curvature (its start is 256, in C++).
 CURVATURE_MAX = 1e3
+#: The scaled step's first divisor under ``start="w0"``: a warm start lies near a stationary
+#: point, where the cold start's first short steps (256) would only spend its few iterations
+#: (docs/algorithms.md, "Warm starts").
+WARM_CURVATURE_START = 512.0
 #: The power polish after a feasibility phase (:func:`_polish_powers`): SLSQP's tolerance on
 #: (39) relative to its start, its iteration cap, and the halvings towards the start that may
 #: make its point meet (18e) exactly.
 POLISH_FTOL = 1e-12
 POLISH_MAX_ITER = 100
 POLISH_HALVINGS = 30
+#: The polish's iteration cap under ``start="w0"`` (warm starts): SLSQP's iterations past it
+#: took most of a warm slot whose feasibility phase ran, and over 20 warm chains of 29 slots
+#: (bench/warm_start.py) the cap changed the mean latency by -2e-9 relative, one slot by 1.4e-6
+#: at most (docs/algorithms.md, "Warm starts").
+WARM_POLISH_MAX_ITER = 10
 #: Networks of more terminals skip the polish: SLSQP's finite-difference gradient costs K + 1
 #: evaluations of (39) per step (at K = 300 one polish took minutes).
 POLISH_MAX_TERMINALS = 16
@@ -127,7 +136,7 @@ def serving_bs(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.int
     """l(k): the BS that receives terminal k's task (``a[l,k]`` or ``b[l,k]`` = 1), -1 for local
     terminals.  a, b (L, K) -> (K,) int."""
     chosen = a + b
-    return np.where(chosen.sum(axis=0) > 0, np.argmax(chosen, axis=0), -1).astype(np.int64)
+    return np.where(chosen.any(axis=0), chosen.argmax(axis=0), -1).astype(np.int64, copy=False)
 
 
 def updating_bs(network: Network, serving: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -226,6 +235,15 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
         raise ValueError(f"caps must be one of {', '.join(CAP_RULES)}; got {caps!r}")
     check_step(step, caps)
     check_start(start, caps)
+    return _beamform(network, a, b, w0, max_iter, tol, workers, return_iterates, caps,
+                     working_set, step, start)
+
+
+def _beamform(network: Network, a: NDArray, b: NDArray, w0: NDArray[np.complex128],
+              max_iter: int, tol: float, workers: int, return_iterates: bool, caps: str,
+              working_set: bool, step: str, start: str) -> BeamformingResult:
+    """:func:`optimize_beamforming` on arguments already checked (valid decisions, a (K, N)
+    complex ``w0``, the options' types and values): :func:`pyiscc.solve` calls it directly."""
     serving = serving_bs(a, b)
     pbar = power_budget(network, serving)
     if (pbar <= 0).any():  # local execution alone exceeds P_th: no beam can sense
@@ -243,7 +261,8 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
         w0 = (_given_start(network, core, serving, pbar, w0) if start == "w0"
               else _best_start(network, core, serving, pbar, w0))
     run = dict(slack_caps=slack, slack_share=SLACK_SHARE, working_set=working_set,
-               curvature_max=CURVATURE_MAX if step == "scaled" else 1.0)
+               curvature_max=CURVATURE_MAX if step == "scaled" else 1.0,
+               curvature_start=WARM_CURVATURE_START if slack and start == "w0" else 0.0)
     out = core.optimize(w0, int(max_iter), float(tol), int(workers), bool(return_iterates), **run)
     if slack and out["status"] != "infeasible" and out["feasibility_iterations"] > 0:
         # The phase stopped at the first feasible point, where the victims have no slack to
@@ -254,7 +273,8 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
         if other["status"] != "infeasible" and other["objective"] < out["objective"]:
             out = other
         if out["status"] != "infeasible" and network.n_terminals <= POLISH_MAX_TERMINALS:
-            out = _polish_powers(network, core, pbar, out, bool(return_iterates))
+            polish_iter = WARM_POLISH_MAX_ITER if start == "w0" else POLISH_MAX_ITER
+            out = _polish_powers(network, core, pbar, out, bool(return_iterates), polish_iter)
     status, failing = out["status"], tuple(int(k) for k in out["failing"])
     if slack and status == "infeasible":
         proof = sensing_certificate(network, pbar)
@@ -381,45 +401,21 @@ def _given_start(network: Network, core: object, serving: NDArray[np.int64],
                  pbar: NDArray[np.float64], w0: NDArray[np.complex128]) -> NDArray[np.complex128]:
     """``start="w0"``: ``w0`` when it meets (18e); else the blend ``(1 - t) w0 + t MRS`` (MRS at
     P-bar_k, phase-aligned to ``w0``; each beam's norm moved from ``||w0_k||`` to
-    ``sqrt(P-bar_k)`` by the same ``t``) with the least ``t`` that meets (18e), to 1/16 of
-    its bracket; else (the MRS beams miss it too) the ``"best"`` rule of :func:`_best_start`."""
+    ``sqrt(P-bar_k)`` by the same ``t``) with the least ``t`` that meets (18e): t doubled from
+    1/128, then the bracket split into 2^GIVEN_START_HALVINGS parts (``sensing_blend`` in
+    cpp/beamforming.hpp, the margins along the blend in closed form, the beams taken checked
+    directly); else (the MRS beams miss it too) the ``"best"`` rule of :func:`_best_start`."""
     if sensing_margins(network, w0).min() >= 0:
         return w0
     mrs = max_sensing_beams(network, pbar)
     if sensing_margins(network, mrs).min() < 0:
         return _best_start(network, core, serving, pbar, w0)
-    norm0 = np.linalg.norm(w0, axis=1)
-    zero = norm0 == 0
-    d0 = np.where(zero[:, None], mrs, w0) / np.where(zero, np.sqrt(pbar), norm0)[:, None]
-    d1 = mrs / np.sqrt(pbar)[:, None]
-    phase = np.einsum("kn,kn->k", d1.conj(), d0)
-    phase = np.where(np.abs(phase) > 0, phase / np.maximum(np.abs(phase), 1e-300), 1.0)[:, None]
-    d1 = d1 * phase
-
-    def blend(t: float) -> NDArray[np.complex128]:
-        d = (1.0 - t) * d0 + t * d1
-        norm = np.linalg.norm(d, axis=1)
-        scale = (1.0 - t) * norm0 + t * np.sqrt(pbar)
-        return (scale / np.where(norm > 0, norm, 1.0))[:, None] * d
-
-    # The pull a warm start needs is usually small: double t from 1/128 until (18e) holds, then
-    # halve the bracket GIVEN_START_HALVINGS times (hi always meets (18e)).
-    lo, hi = 0.0, 1.0 / 128.0
-    while hi < 1.0 and sensing_margins(network, blend(hi)).min() < 0:
-        lo, hi = hi, 2.0 * hi
-    if hi >= 1.0:
-        hi = 1.0
-    for _ in range(GIVEN_START_HALVINGS):
-        mid = 0.5 * (lo + hi)
-        if sensing_margins(network, blend(mid)).min() >= 0:
-            hi = mid
-        else:
-            lo = mid
-    return mrs if hi == 1.0 else blend(hi)
+    w, _ = core.sensing_blend(w0, mrs, GIVEN_START_HALVINGS)
+    return w
 
 
 def _polish_powers(network: Network, core: object, pbar: NDArray[np.float64], out: dict,
-                   keep_iterates: bool) -> dict:
+                   keep_iterates: bool, max_iter: int = POLISH_MAX_ITER) -> dict:
     """The powers along the beams' directions re-optimised, after a feasibility phase.
 
     With the directions ``d_k`` fixed, (18e) is linear in the powers ``p_k`` (``gain_k |a_k^H
@@ -455,7 +451,7 @@ def _polish_powers(network: Network, core: object, pbar: NDArray[np.float64], ou
     with _OneBlasThread():
         res = minimize(lambda x: core.objective(beams(x)) / f0, x0, method="SLSQP",
                        bounds=Bounds(0.0, 1.0), constraints=constraints,
-                       options={"ftol": POLISH_FTOL, "maxiter": POLISH_MAX_ITER})
+                       options={"ftol": POLISH_FTOL, "maxiter": max_iter})
     x1 = np.clip(res.x, 0.0, 1.0)
     for _ in range(POLISH_HALVINGS):
         w1 = beams(x1)

@@ -189,10 +189,19 @@ class Network:
         """sigma^2 = N0 B [W]."""
         return self.scenario.noise_power_w
 
-    @property
+    @cached_property
     def local_cpu_power_w(self) -> NDArray[np.float64]:
-        """eta (f^L_k)^3 [W], (K,)."""
-        return self.scenario.chip_coefficient * self.cpu_local_hz ** 3
+        """eta (f^L_k)^3 [W], (K,) (computed on first use and kept, read-only)."""
+        return _readonly(self.scenario.chip_coefficient * self.cpu_local_hz ** 3)
+
+    @cached_property
+    def _nearest_bs(self) -> NDArray[np.int64]:
+        """:func:`nearest_bs`, computed on first use and kept (read-only)."""
+        if self.bs_positions is not None and self.terminal_positions is not None:
+            d = np.linalg.norm(self.bs_positions[:, None, :] - self.terminal_positions[None],
+                               axis=-1)  # (L, K)
+            return _readonly(np.argmin(d, axis=0).astype(np.int64))
+        return _readonly(np.argmax(np.linalg.norm(self.H, axis=(2, 3)), axis=0).astype(np.int64))
 
     def __repr__(self) -> str:
         return (f"Network(L={self.n_bs}, K={self.n_terminals}, M={self.bs_antennas}, "
@@ -255,11 +264,7 @@ class Network:
 def nearest_bs(network: Network) -> NDArray[np.int64]:
     """Index of each terminal's nearest BS (smallest distance; without positions, as for
     ``Network.from_arrays`` without coordinates, the strongest channel ``||H[l,k]||_F``).  (K,)."""
-    if network.bs_positions is not None and network.terminal_positions is not None:
-        d = np.linalg.norm(network.bs_positions[:, None, :] - network.terminal_positions[None],
-                           axis=-1)  # (L, K)
-        return np.argmin(d, axis=0).astype(np.int64)
-    return np.argmax(np.linalg.norm(network.H, axis=(2, 3)), axis=0).astype(np.int64)
+    return network._nearest_bs
 
 
 def _seeded_rng(seed: Any) -> np.random.Generator:

@@ -15,15 +15,16 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from .beamforming import (CAP_RULES, check_start, check_step, optimize_beamforming, power_budget,
-                          sensing_certificate, sensing_margins, serving_bs)
+from .beamforming import (CAP_RULES, _beamform, check_start, check_step, optimize_beamforming,
+                          power_budget, sensing_certificate, sensing_margins, serving_bs)
 from .beams import (beam_power, fast_max_ratio_beams, max_ratio_beams, max_sensing_beams,
                     sensing_limited_beams)
 from .joint import optimize_beamforming_centralized
 from .metrics import FEASIBILITY_RTOL, Evaluation, Violation, evaluate
 from .network import Network
 from ._validate import boolean, integer, options, real
-from .offloading import AdmmHistory, OffloadingResult, optimal_offloading, optimize_offloading
+from .offloading import (AdmmHistory, OffloadingResult, _solve_admm, offloading_problem,
+                         optimal_offloading, optimize_offloading)
 from .offloading import _check_settings as check_offloading_settings
 
 __all__ = ["SCHEMES", "Solution", "solve"]
@@ -52,15 +53,12 @@ SLACK_STEP = "scaled"
 STEP_MAX_ITER = {"surrogate": 50, "scaled": 6}
 
 #: Algorithm 2's options in a warm-started ``dcet-iscc`` / ``et-iscc`` solve under the slack
-#: rule, for every key ``beamforming=`` does not give: the previous beams as the start, the
-#: scaled step, two iterations per BCD round.  Slot after slot the beams keep improving from
-#: where the last slot left them, so a few steps per slot track the optimum
-#: (docs/algorithms.md, "Warm starts").
+#: rule, for every key ``beamforming=`` does not give: the previous beams as the start (pulled
+#: towards MRS where they miss (18e) on the new channels), the scaled step from its warm
+#: divisor (``pyiscc.beamforming.WARM_CURVATURE_START``), two iterations per BCD round.  Slot
+#: after slot the beams keep improving from where the last slot left them, so a few steps per
+#: slot track the optimum (docs/algorithms.md, "Warm starts").
 WARM_BEAMFORMING = {"start": "w0", "step": "scaled", "max_iter": 2}
-#: Algorithm 2's iteration cap in a warm round whose start misses (18e) on the new channels
-#: (``beamforming=`` giving no ``max_iter``): the pull towards MRS that restores (18e) costs
-#: latency, which the extra iterations win back.
-WARM_PULLED_MAX_ITER = 4
 
 
 @dataclass(frozen=True, eq=False)
@@ -319,6 +317,25 @@ def _bcd(network: Network, scheme: str, offload: Callable[[NDArray[np.complex128
     return _finish(network, scheme, w, a, b, status, history, len(totals), start, ev)
 
 
+def _offloader(network: Network, cloud: bool, workers: int, kw: dict
+               ) -> Callable[[NDArray[np.complex128]], OffloadingResult]:
+    """``w -> optimize_offloading(network, w, cloud=cloud, workers=workers, **kw)`` for options
+    ``kw`` that :func:`solve` has checked."""
+    o = {**optimize_offloading.__kwdefaults__, **kw}
+    args = (o["backend"], o["rho"], o["max_iter"], o["tol"], workers)
+    return lambda w: _solve_admm(offloading_problem(network, w, cloud=cloud), *args)
+
+
+def _beamformer(network: Network, workers: int, kw: dict) -> Callable[..., object]:
+    """``(a, b, w0) -> optimize_beamforming(network, a, b, w0=w0, workers=workers, **kw)`` for
+    options ``kw`` that :func:`solve` has checked, on the decisions of Algorithm 1 and beams
+    within their budgets (the checks of the public function skipped)."""
+    o = {**optimize_beamforming.__kwdefaults__, **kw}
+    args = (int(o["max_iter"]), float(o["tol"]), workers, False, o["caps"],
+            bool(o["working_set"]), o["step"], o["start"])
+    return lambda a, b, w0: _beamform(network, a, b, w0, *args)
+
+
 def _at_budget(network: Network, w: NDArray[np.complex128], a: NDArray, b: NDArray
                ) -> NDArray[np.complex128]:
     """Every beam scaled to exactly the power budget P-bar_k of its mode, as the cold (MRS) start
@@ -331,17 +348,16 @@ def _at_budget(network: Network, w: NDArray[np.complex128], a: NDArray, b: NDArr
     return w * np.sqrt(pbar / norm2)[:, None]
 
 
-def _warm_blocks(network: Network, previous: Solution, cloud: bool,
-                 offload: Callable[[NDArray[np.complex128]], OffloadingResult],
-                 beamform: Callable[..., object], slack: bool) -> tuple[Callable, Callable] | None:
-    """The BCD's two blocks with the first round seeded by ``previous``: its decisions in place
-    of the first Algorithm-1 call, and its beams as Algorithm 2's start.  Under the slack rule
-    (``slack``) the beams as they are (scaled down where they exceed the new budget; Algorithm
-    2's ``start="w0"`` makes them meet (18e)); under the paper's rule each scaled to the power
-    budget of its mode (:func:`_at_budget`), and its feasibility phase handles a start that
-    misses the new sensing thresholds.  None when the decisions do not fit
-    this network's scheme (cloud decisions for ET-ISCC, an MEC server over capacity (18c), a
-    local terminal whose CPU alone exceeds its power budget)."""
+def _warm_first(network: Network, previous: Solution, cloud: bool, slack: bool
+                ) -> tuple[NDArray[np.complex128], tuple[NDArray, NDArray]] | None:
+    """The BCD's start from ``previous``: its beams as Algorithm 2's start and its decisions in
+    place of the first Algorithm-1 call.  Under the slack rule (``slack``) the beams as they are
+    (:func:`_bcd` scales down those that exceed the new budget; Algorithm 2's ``start="w0"``
+    makes them meet (18e)); under the paper's rule each scaled to the power budget of its mode
+    (:func:`_at_budget`), and its feasibility phase handles a start that misses the new sensing
+    thresholds.  None when the decisions do not fit this network's scheme (cloud decisions for
+    ET-ISCC, an MEC server over capacity (18c), a local terminal whose CPU alone exceeds its
+    power budget)."""
     a, b = previous.a, previous.b
     sc = network.scenario
     if (not cloud and b.any()) or (sc.cpu_mec_hz * a.sum(axis=1)
@@ -349,22 +365,8 @@ def _warm_blocks(network: Network, previous: Solution, cloud: bool,
         return None
     if (power_budget(network, serving_bs(a, b)) <= 0).any():
         return None
-    w0 = (_within_budget if slack else _at_budget)(network, np.asarray(previous.w), a, b)
-    # Algorithm 1's objective is not known for the seeded decisions (it needs no value: the
-    # BCD reads only the decisions, the status and the history of its first round).
-    seeded = OffloadingResult(a, b, a.astype(float), b.astype(float), np.nan, np.nan, 0, 0,
-                              AdmmHistory.empty(), "optimal", (), "warm_start")
-    first = {"offload": True, "beamform": True}
-
-    def offload_first(w: NDArray[np.complex128]) -> OffloadingResult:
-        if first.pop("offload", False):
-            return seeded
-        return offload(w)
-
-    def beamform_first(a_: NDArray, b_: NDArray, w_: NDArray[np.complex128]) -> object:
-        return beamform(a_, b_, w0 if first.pop("beamform", False) else w_)
-
-    return offload_first, beamform_first
+    w0 = np.asarray(previous.w) if slack else _at_budget(network, np.asarray(previous.w), a, b)
+    return w0, (a, b)
 
 
 def _check_warm_start(network: Network, warm_start: object) -> None:
@@ -379,12 +381,13 @@ def _check_warm_start(network: Network, warm_start: object) -> None:
 
 @dataclass(frozen=True)
 class _Fixed:
-    """Given decisions standing in for Algorithm 1's result in a BCD round."""
+    """Given decisions standing in for Algorithm 1's result in a BCD round (no ADMM
+    iterations)."""
 
     a: NDArray
     b: NDArray
     status: str = "fixed"
-    history: object = None
+    history: AdmmHistory = field(default_factory=AdmmHistory.empty)
 
 
 def _constructed_decisions(network: Network, cloud: bool) -> tuple[NDArray, NDArray]:
@@ -501,12 +504,12 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
     warm_start : Solution, optional
         A previous solution on a network of the same sizes (the last time slot of a
         simulation): the BCD starts from its decisions and beams instead of the cold starts
-        (see :func:`_warm_blocks`).  Under the slack rule (``dcet-iscc``, ``et-iscc``)
-        Algorithm 2 then runs with :data:`WARM_BEAMFORMING` (the previous beams, the scaled
-        step, two iterations per round; :data:`WARM_PULLED_MAX_ITER` when the beams miss
-        (18e) on the new channels) for every option ``beamforming`` does not give: at Table
-        III about 3x less time per slot than a cold solve at a mean latency as good
-        (docs/algorithms.md, "Warm starts").  When that start ends infeasible, the cold start
+        (see :func:`_warm_first`).  Under the slack rule (``dcet-iscc``, ``et-iscc``)
+        Algorithm 2 then runs with :data:`WARM_BEAMFORMING` (the previous beams, pulled
+        towards MRS where they miss (18e) on the new channels, the scaled step, two iterations
+        per round) for every option ``beamforming`` does not give: at Table III, at
+        rho = 0.99, 2.8x (20 sequences) to 3.4x (10) less median time per slot than a cold
+        solve at a mean latency within 1e-4 (docs/algorithms.md, "Warm starts").  When that start ends infeasible, the cold start
         runs instead.  ``history["warm_start"]`` says what happened: ``"used"``, ``"fell_back"``
         (cold start after all) or ``"not_applicable"`` (``local``, ``dcet-mrt``, ``dcet-mrs``
         have no BCD to start).
@@ -538,9 +541,11 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
     except ValueError as exc:
         raise ValueError(f"offloading: {exc}") from None
     try:
-        integer(bf_kw.get("max_iter", 0), "max_iter", 0)
-        real(bf_kw.get("tol", 0.0), "tol", minimum=0.0)
-        boolean(bf_kw.get("working_set", True), "working_set")
+        for key, check in (("max_iter", lambda v: integer(v, "max_iter", 0)),
+                           ("tol", lambda v: real(v, "tol", minimum=0.0)),
+                           ("working_set", lambda v: boolean(v, "working_set"))):
+            if key in bf_kw:
+                bf_kw[key] = check(bf_kw[key])
     except ValueError as exc:
         raise ValueError(f"beamforming: {exc}") from None
     bf_kw.setdefault("caps", DEFAULT_CAPS)
@@ -584,23 +589,14 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
             network, a, b, w0=w0, **bf_kw)
     else:
         cloud = scheme == "dcet-iscc"
-        offload = lambda w: optimize_offloading(network, w, cloud=cloud,  # noqa: E731
-                                                workers=workers, **off_kw)
+        offload = _offloader(network, cloud, workers, off_kw)
         given = bf_kw
         if bf_kw["caps"] == "slack":
             step = bf_kw.get("step", SLACK_STEP)
             bf_kw = {"step": step, "max_iter": STEP_MAX_ITER[step], **given}
-        beamform = lambda a, b, w0: optimize_beamforming(  # noqa: E731
-            network, a, b, w0=w0, workers=workers, **bf_kw)
+        beamform = _beamformer(network, workers, bf_kw)
         if warm_start is not None and bf_kw["caps"] == "slack":
-            warm_kw = {**WARM_BEAMFORMING, **given}
-            pulled_kw = warm_kw if "max_iter" in given else {**warm_kw,
-                                                             "max_iter": WARM_PULLED_MAX_ITER}
-
-            def warm_beamform(a: NDArray, b: NDArray, w0: NDArray[np.complex128]) -> object:
-                pulled = sensing_margins(network, w0).min() < 0
-                return optimize_beamforming(network, a, b, w0=w0, workers=workers,
-                                            **(pulled_kw if pulled else warm_kw))
+            warm_beamform = _beamformer(network, workers, {**WARM_BEAMFORMING, **given})
 
     def cold() -> Solution:
         if bf_kw["caps"] == "paper":
@@ -610,10 +606,10 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
     if warm_start is None:
         return cold()
     slack = bf_kw["caps"] == "slack" and scheme != "ccet-iscc"
-    blocks = _warm_blocks(network, warm_start, cloud, offload,
-                          warm_beamform if slack else beamform, slack)
-    if blocks is not None:
-        sol = _bcd(network, scheme, *blocks, max_outer, tol, start)
+    seeded = _warm_first(network, warm_start, cloud, slack)
+    if seeded is not None:
+        sol = _bcd(network, scheme, offload, warm_beamform if slack else beamform, max_outer,
+                   tol, start, *seeded)
         if sol.status != "infeasible":
             sol.history["warm_start"] = "used"
             return sol

@@ -74,7 +74,7 @@ def test_warm_start_runs_the_warm_options_unless_given(slots):
     previous = pi.solve(first, "dcet-iscc")
     sol = pi.solve(second, "dcet-iscc", warm_start=previous)
     per_round = [h.size - 1 for h in sol.history["beamforming"]]
-    assert max(per_round) <= pi.solve.__globals__["WARM_PULLED_MAX_ITER"]
+    assert max(per_round) <= pi.solve.__globals__["WARM_BEAMFORMING"]["max_iter"]
     longer = pi.solve(second, "dcet-iscc", warm_start=previous,
                       beamforming={"max_iter": 50, "step": "surrogate"})
     assert max(h.size - 1 for h in longer.history["beamforming"]) > max(per_round)
@@ -91,20 +91,34 @@ def _harder(network: pi.Network, previous: pi.Solution, db: float) -> pi.Network
                                   network.target_distance, network.rcs)
 
 
-def test_a_warm_round_runs_more_iterations_after_a_pull(slots):
+def test_a_warm_round_runs_the_warm_cap_with_or_without_a_pull(slots):
     first, _ = slots
     previous = pi.solve(first, "dcet-iscc")
-    glob = pi.solve.__globals__
+    cap = pi.solve.__globals__["WARM_BEAMFORMING"]["max_iter"]
     # tol=0: every round runs its iteration cap
     kept = pi.solve(first, "dcet-iscc", warm_start=previous, beamforming={"tol": 0.0})
-    assert kept.history["beamforming"][0].size - 1 == glob["WARM_BEAMFORMING"]["max_iter"]
+    assert kept.history["beamforming"][0].size - 1 == cap
     net = _harder(first, previous, 0.05)
     pulled = pi.solve(net, "dcet-iscc", warm_start=previous, beamforming={"tol": 0.0})
     assert pulled.history["warm_start"] == "used"
-    assert pulled.history["beamforming"][0].size - 1 == glob["WARM_PULLED_MAX_ITER"]
+    assert pulled.history["beamforming"][0].size - 1 == cap
     given = pi.solve(net, "dcet-iscc", warm_start=previous,
                      beamforming={"tol": 0.0, "max_iter": 1})
     assert given.history["beamforming"][0].size - 1 == 1
+
+
+def test_start_w0_runs_the_scaled_step_from_the_warm_divisor(slots, monkeypatch):
+    first, second = slots
+    previous = pi.solve(first, "dcet-iscc")
+    args = (second, previous.a, previous.b)
+    kw = dict(w0=previous.w, caps="slack", step="scaled", start="w0", max_iter=2, tol=0.0)
+    warm = pi.optimize_beamforming(*args, **kw)
+    # the same run from the cold start's divisor differs (longer first steps from the warm one)
+    monkeypatch.setattr(pi.beamforming, "WARM_CURVATURE_START", 256.0)
+    cold_divisor = pi.optimize_beamforming(*args, **kw)
+    assert not np.array_equal(warm.w, cold_divisor.w)
+    monkeypatch.setattr(pi.beamforming, "WARM_CURVATURE_START", 512.0)
+    np.testing.assert_array_equal(pi.optimize_beamforming(*args, **kw).w, warm.w)
 
 
 def test_a_warm_start_that_misses_sensing_is_pulled_towards_mrs(slots):
@@ -118,6 +132,79 @@ def test_a_warm_start_that_misses_sensing_is_pulled_towards_mrs(slots):
     # the least pull: closer to the previous beams than to the MRS beams at full budget
     mrs = pi.max_sensing_beams(net, power_budget(net, serving_bs(previous.a, previous.b)))
     assert np.linalg.norm(sol.w - previous.w) < 0.5 * np.linalg.norm(mrs - previous.w)
+
+
+def reference_pull(network, w0, mrs, pbar, halvings):
+    """NumPy transcription of the pull of ``start="w0"`` (sensing_blend in
+    cpp/beamforming.hpp): the blend at the least t meeting (18e), t = 1/128, ..., 1/2, then
+    2^halvings parts of its bracket, every margin computed directly."""
+    margins = pi.beamforming.sensing_margins
+    norm0 = np.linalg.norm(w0, axis=1)
+    d0 = w0 / norm0[:, None]
+    d1 = mrs / np.sqrt(pbar)[:, None]
+    phase = np.einsum("kn,kn->k", d1.conj(), d0)
+    d1 = d1 * (phase / np.abs(phase))[:, None]
+
+    def blend(t):
+        d = (1 - t) * d0 + t * d1
+        scale = (1 - t) * norm0 + t * np.sqrt(pbar)
+        return (scale / np.linalg.norm(d, axis=1))[:, None] * d
+
+    def meets(t):
+        return margins(network, blend(t)).min() >= 0
+
+    doubling = [2.0 ** i for i in range(-7, 0)]
+    first = next((i for i, t in enumerate(doubling) if meets(t)), None)
+    lo, hi = (0.5, 1.0) if first is None else (0.0 if first == 0 else doubling[first - 1],
+                                                doubling[first])
+    parts = 2 ** halvings
+    for t in [lo + (hi - lo) * j / parts for j in range(1, parts)] + [hi]:
+        if t < 1.0 and meets(t):
+            return blend(t), t
+    return mrs, 1.0
+
+
+@pytest.mark.parametrize("db", [0.05, 0.5, 2.0])
+def test_the_pull_is_the_least_blend_on_its_grid_that_meets_sensing(slots, db):
+    first, _ = slots
+    previous = pi.solve(first, "dcet-iscc")
+    net = _harder(first, previous, db)
+    w0 = np.asarray(previous.w)
+    assert pi.beamforming.sensing_margins(net, w0).min() < 0
+    serving = serving_bs(previous.a, previous.b)
+    pbar = power_budget(net, serving)
+    mrs = pi.max_sensing_beams(net, pbar)
+    if pi.beamforming.sensing_margins(net, mrs).min() < 0:
+        pytest.skip("the MRS beams miss (18e) too: no pull")
+    core = pi.beamforming._core_problem(net, serving, pbar)
+    halvings = pi.beamforming.GIVEN_START_HALVINGS
+    w, t = core.sensing_blend(w0, mrs, halvings)
+    w_ref, t_ref = reference_pull(net, w0, mrs, pbar, halvings)
+    assert t == t_ref
+    np.testing.assert_allclose(w, w_ref, rtol=1e-12, atol=1e-15)
+    assert pi.beamforming.sensing_margins(net, w).min() >= 0
+
+
+def test_a_warm_feasibility_phase_polishes_with_the_warm_cap(slots, monkeypatch):
+    first, _ = slots
+    previous = pi.solve(first, "dcet-iscc")
+    net = _harder(first, previous, 9.0)  # even the MRS beams miss (18e): the phase runs
+    pbar = power_budget(net, serving_bs(previous.a, previous.b))
+    assert pi.beamforming.sensing_margins(net, pi.max_sensing_beams(net, pbar)).min() < 0
+    caps = []
+    polish = pi.beamforming._polish_powers
+
+    def recording(*args):
+        caps.append(args[-1])
+        return polish(*args)
+
+    monkeypatch.setattr(pi.beamforming, "_polish_powers", recording)
+    warm = pi.solve(net, "dcet-iscc", warm_start=previous)
+    assert warm.history["warm_start"] == "used" and warm.feasible
+    assert caps and set(caps) == {pi.beamforming.WARM_POLISH_MAX_ITER}
+    caps.clear()
+    assert pi.solve(net, "dcet-iscc").feasible  # the cold start polishes with the full cap
+    assert caps and set(caps) == {pi.beamforming.POLISH_MAX_ITER}
 
 
 def test_paper_rule_warm_start_beams_are_scaled_to_the_new_budget(slots):
@@ -165,10 +252,10 @@ def test_an_infeasible_warm_run_falls_back(slots, monkeypatch):
     first, second = slots
     previous = pi.solve(first, "dcet-iscc")
     calls = []
-    real = pi.solve.__globals__["optimize_beamforming"]
+    real = pi.solve.__globals__["_beamform"]  # optimize_beamforming past its checks
 
-    def failing_first(network, a, b, *, w0=None, **kw):
-        res = real(network, a, b, w0=w0, **kw)
+    def failing_first(network, a, b, w0, *options):
+        res = real(network, a, b, w0, *options)
         calls.append(w0)
         if len(calls) == 1:  # the warm start's Algorithm 2
             return type(res)(res.w, res.objective, res.history, res.iterations, "infeasible",
@@ -176,7 +263,7 @@ def test_an_infeasible_warm_run_falls_back(slots, monkeypatch):
                              res.feasibility_iterations, res.subproblem_failures)
         return res
 
-    monkeypatch.setitem(pi.solve.__globals__, "optimize_beamforming", failing_first)
+    monkeypatch.setitem(pi.solve.__globals__, "_beamform", failing_first)
     sol = pi.solve(second, "dcet-iscc", warm_start=previous)
     assert sol.history["warm_start"] == "fell_back"
     monkeypatch.undo()

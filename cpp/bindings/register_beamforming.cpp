@@ -33,7 +33,7 @@ class BeamformingCore {
   py::dict optimize(const py::object& w0_obj, int max_iter, double tol, int workers,
                     bool record_iterates, bool slack_caps, double slack_share,
                     double feasibility_margin, bool power_only_fast_path, bool working_set,
-                    double curvature_max) const {
+                    double curvature_max, double curvature_start) const {
     const Dims& d = in_.dims;
     auto w0 = checked<cdouble>(w0_obj, "w0", {d.K, d.N});
     BeamformingSettings settings;
@@ -50,6 +50,9 @@ class BeamformingCore {
     settings.working_set = working_set;
     require(curvature_max >= 1.0, "curvature_max must be >= 1");
     settings.curvature_max = curvature_max;
+    require(curvature_start == 0.0 || curvature_start >= 1.0,
+            "curvature_start must be 0 (the default start) or >= 1");
+    settings.curvature_start = curvature_start;
     BeamformingResult res;
     {
       // Safe: C++ reads only arrays owned by this object and w0; threads join before return.
@@ -106,6 +109,19 @@ class BeamformingCore {
     return out;
   }
 
+  py::tuple sensing_blend(const py::object& w0_obj, const py::object& mrs_obj, int halvings) const {
+    const Dims& d = in_.dims;
+    auto w0 = checked<cdouble>(w0_obj, "w0", {d.K, d.N});
+    auto mrs = checked<cdouble>(mrs_obj, "mrs", {d.K, d.N});
+    auto w = empty<cdouble>({d.K, d.N});
+    double t;
+    {
+      py::gil_scoped_release release;  // safe: plain buffers owned above
+      t = pyiscc::sensing_blend(in_, w0.data(), mrs.data(), halvings, w.mutable_data());
+    }
+    return py::make_tuple(w, t);
+  }
+
   double objective(const py::object& w_obj) const {
     auto w = checked<cdouble>(w_obj, "w", {in_.dims.K, in_.dims.N});
     py::gil_scoped_release release;  // safe: plain buffers owned above
@@ -135,11 +151,17 @@ void register_beamforming(py::module_& m) {
            py::arg("slack_caps") = false, py::arg("slack_share") = 0.5,
            py::arg("feasibility_margin") = 0.0, py::arg("power_only_fast_path") = true,
            py::arg("working_set") = true, py::arg("curvature_max") = 1.0,
+           py::arg("curvature_start") = 0.0,
            "Algorithm 2 from w0 (K,N); slack_caps: the slack rule instead of (58); "
            "power_only_fast_path: the slack rule's trust-region shortcut; working_set: its "
-           "working-set sub-problems (tests turn them off to compare). -> dict.")
+           "working-set sub-problems (tests turn them off to compare); curvature_start: the "
+           "scaled step's first tau (0: the default). -> dict.")
       .def("subproblem", &BeamformingCore::subproblem, py::arg("w"), py::arg("k"),
            "Sub-problem (56) of terminal k at iterate w, real scaled form. -> dict P,q,A,b,c.")
+      .def("sensing_blend", &BeamformingCore::sensing_blend, py::arg("w0"), py::arg("mrs"),
+           py::arg("halvings"),
+           "start='w0''s pull of w0 towards the MRS beams mrs (K,N) by the least blend that "
+           "meets (18e) (cpp/beamforming.hpp). -> (w (K,N), t).")
       .def("objective", &BeamformingCore::objective, py::arg("w"),
            "Objective (39): sum over offloading k of Z_k / R_{l(k)k} [s].");
 }
