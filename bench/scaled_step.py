@@ -3,6 +3,7 @@ step"): the FP/WMMSE surrogate's own step with extrapolation and the scaled step
 
     python bench/scaled_step.py                    # 40 Table III drops
     python bench/scaled_step.py --drops 200 --reference-iter 0
+    python bench/scaled_step.py --size 40,5 --drops 10 --parts solve   # K = 40, L = 5 (Fig. 8)
 
 1. Algorithm 2 alone, for Algorithm 1's decisions at MRS beams (Table III seeds 0, 1, ...):
    (39) at the stopping rule (tol 1e-4, max_iter 50) for each step, its gap to a long run of
@@ -11,6 +12,9 @@ step"): the FP/WMMSE surrogate's own step with extrapolation and the scaled step
 2. The whole ``solve(net, "dcet-iscc")`` with each step, each with its own iteration cap per BCD
    round (``pyiscc.solve.STEP_MAX_ITER``: 50 surrogate steps, 6 scaled steps, solve's default):
    total latency, which is lower per drop, and time per solve (best of 3).
+
+``--size K,L`` draws its drops from ``Scenario.at_density(K, L)`` (Table III's density of
+terminals, the BSs on a grid of cells) instead of Table III itself.
 """
 
 from __future__ import annotations
@@ -96,8 +100,15 @@ def main() -> None:
     parser.add_argument("--drops", type=int, default=40)
     parser.add_argument("--reference-iter", type=int, default=500)
     parser.add_argument("--parts", default="algorithm2,solve")
+    parser.add_argument("--size", help="K,L: drops of Scenario.at_density(K, L) (default: "
+                                        "Table III)")
     args = parser.parse_args()
-    nets = [pi.draw_network(pi.Scenario(), seed=s) for s in range(args.drops)]
+    if args.size:
+        K, L = (int(x) for x in args.size.split(","))
+        scenario = pi.Scenario.at_density(K, L)
+    else:
+        scenario = pi.Scenario()
+    nets = [pi.draw_network(scenario, seed=s) for s in range(args.drops)]
     for net in nets[:3]:  # warm-up: imports, first-call caches
         pi.solve(net)
     parts = args.parts.split(",")
