@@ -901,7 +901,10 @@ BeamformingResult optimize_beamforming(const BeamformingInput& in, const cdouble
     }
     const double decrease = (obj - obj_next) / obj;
     obj = obj_next;
-    if (decrease < settings.tol) {
+    // Under the scaled step a small decrease while tau is below its largest value is not
+    // convergence: the next step is longer (tau has just doubled).  Only a step at the largest
+    // tau that barely lowers (39) ends the run.
+    if (decrease < settings.tol && !(scaled && tau < settings.curvature_max)) {
       res.status = BeamformingStatus::converged;
       break;
     }

@@ -206,9 +206,10 @@ def optimize_beamforming(network: Network, a: ArrayLike, b: ArrayLike, *,
         (52) and extrapolates along the step.  ``"scaled"``: the surrogate's curvature divided
         by an adaptive factor tau in [1, 1000] (its gradient at the current beam kept), tau
         doubled after a step that lowers (39) and divided by 4, the step redone, after one that
-        does not; the constraints are those of (56), so every iterate stays feasible.  At Table
-        III it ends 2.2 % lower in (39) (median, fixed decisions) at about 20 % more time per
-        call (docs/algorithms.md, "The scaled step").
+        does not, and ``tol`` ending the run only at tau = 1000; the constraints are those of
+        (56), so every iterate stays feasible.  At Table III it ends 2.2 % lower in (39)
+        (median, fixed decisions) at about 20 % more time per call (docs/algorithms.md, "The
+        scaled step").
     start : {"best", "w0"}
         ``caps="slack"`` only.  ``"best"``: the best of ``w0`` and the constructed starts
         (above).  ``"w0"``: ``w0`` itself when it meets (18e), else ``w0`` pulled towards the

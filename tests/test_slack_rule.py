@@ -159,6 +159,27 @@ def test_scaled_step_ends_lower_than_the_surrogate_step():
     assert np.median(gains) > 5e-3
 
 
+def test_scaled_step_stops_only_at_its_largest_curvature_divisor():
+    """A decrease below tol ends the scaled step's run only once tau has reached CURVATURE_MAX
+    (256 -> 512 -> 1000): with a tol no step can meet, the surrogate step stops after one
+    iteration and the scaled step runs until tau is at its largest."""
+    net = pi.draw_network(pi.Scenario(), seed=3)
+    a, b = _decisions(net)
+    surrogate = pi.optimize_beamforming(net, a, b, caps="slack", tol=0.9)
+    assert surrogate.status == "converged" and surrogate.iterations == 1
+    scaled = pi.optimize_beamforming(net, a, b, caps="slack", step="scaled", tol=0.9)
+    assert scaled.status == "converged"
+    tau, steps = 256.0, 0
+    while tau < pi.beamforming.CURVATURE_MAX:  # each accepted step doubles tau
+        tau, steps = min(2.0 * tau, pi.beamforming.CURVATURE_MAX), steps + 1
+    assert scaled.iterations >= steps and scaled.iterations > surrogate.iterations
+    # a warm start (start="w0") begins at WARM_CURVATURE_START, one doubling from the largest
+    warm = pi.optimize_beamforming(net, a, b, w0=scaled.w, caps="slack", step="scaled",
+                                   start="w0", tol=0.9)
+    assert warm.status == "converged"
+    assert warm.rejected_steps > 0 or warm.iterations == 1
+
+
 def test_scaled_step_is_the_same_for_any_number_of_workers():
     net = pi.draw_network(pi.Scenario(), seed=3)
     a, b = _decisions(net)
