@@ -745,12 +745,6 @@ double sensing_blend(const BeamformingInput& in, const cdouble* w0, const cdoubl
     }
     return true;
   };
-  std::vector<double> I(KK), margin(static_cast<std::size_t>(K));
-  auto meets_exactly = [&](const cdouble* x) {
-    interference_matrix(in.HI, x, d, I.data());
-    margins_from(in, x, I.data(), margin.data());
-    return *std::min_element(margin.begin(), margin.end()) >= 0.0;
-  };
   double lo = 0.5, hi = 1.0;
   for (int i = -7; i < 0; ++i) {
     const double t = std::ldexp(1.0, i);
@@ -770,7 +764,8 @@ double sensing_blend(const BeamformingInput& in, const cdouble* w0, const cdoubl
   for (double t : candidates) {
     if (t >= 1.0) break;
     blend(t, w);
-    if (meets_exactly(w)) return t;
+    const std::vector<double> margin = sensing_margins(in, w);
+    if (*std::min_element(margin.begin(), margin.end()) >= 0.0) return t;
   }
   std::copy(mrs, mrs + K * N, w);
   return 1.0;

@@ -509,10 +509,10 @@ def solve(network: Network, scheme: str = "dcet-iscc", *, max_outer: int = 10, t
         towards MRS where they miss (18e) on the new channels, the scaled step, two iterations
         per round) for every option ``beamforming`` does not give: at Table III, at
         rho = 0.99, 2.8x (20 sequences) to 3.4x (10) less median time per slot than a cold
-        solve at a mean latency within 1e-4 (docs/algorithms.md, "Warm starts").  When that start ends infeasible, the cold start
-        runs instead.  ``history["warm_start"]`` says what happened: ``"used"``, ``"fell_back"``
-        (cold start after all) or ``"not_applicable"`` (``local``, ``dcet-mrt``, ``dcet-mrs``
-        have no BCD to start).
+        solve at a mean latency within 1e-4 (docs/algorithms.md, "Warm starts").  When that
+        start ends infeasible, the cold start runs instead.  ``history["warm_start"]`` says
+        what happened: ``"used"``, ``"fell_back"`` (cold start after all) or
+        ``"not_applicable"`` (``local``, ``dcet-mrt``, ``dcet-mrs`` have no BCD to start).
 
     Returns
     -------

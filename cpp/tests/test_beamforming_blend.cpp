@@ -13,6 +13,8 @@
 namespace pyiscc {
 namespace {
 
+std::size_t ix(std::ptrdiff_t i) { return static_cast<std::size_t>(i); }
+
 // A random network of K terminals with N antennas (one BS, M = 2) and MRS beams at the budget.
 struct Case {
   Dims d{1, 4, 3, 2};
@@ -26,37 +28,36 @@ struct Case {
     std::normal_distribution<double> n;
     auto cn = [&] { return cdouble(n(rng), n(rng)) / std::sqrt(2.0); };
     const std::ptrdiff_t L = d.L, K = d.K, N = d.N, M = d.M;
-    H.resize(static_cast<std::size_t>(L * K * N * M));
+    H.resize(ix(L * K * N * M));
     for (auto& x : H) x = cn();
-    HI.assign(static_cast<std::size_t>(K * K * N * N), 0.0);
+    HI.assign(ix(K * K * N * N), 0.0);
     for (std::ptrdiff_t k = 0; k < K; ++k)
       for (std::ptrdiff_t j = 0; j < K; ++j)
         if (j != k)
           for (std::ptrdiff_t e = 0; e < N * N; ++e)
-            HI[static_cast<std::size_t>((k * K + j) * N * N + e)] = 0.05 * cn();
-    steering.resize(static_cast<std::size_t>(K * N));
+            HI[ix((k * K + j) * N * N + e)] = 0.05 * cn();
+    steering.resize(ix(K * N));
     for (std::ptrdiff_t k = 0; k < K; ++k)
       for (std::ptrdiff_t i = 0; i < N; ++i)
-        steering[static_cast<std::size_t>(k * N + i)] = std::polar(1.0, 0.7 * (k + 1) * i);
-    gain.assign(static_cast<std::size_t>(K), 1.0);
-    bits.assign(static_cast<std::size_t>(K), 1e5);
-    budget.assign(static_cast<std::size_t>(K), 0.2);
-    serving.assign(static_cast<std::size_t>(K), 0);
-    group.assign(static_cast<std::size_t>(K), 0);
-    w0.resize(static_cast<std::size_t>(K * N));
-    mrs.resize(static_cast<std::size_t>(K * N));
+        steering[ix(k * N + i)] = std::polar(1.0, 0.7 * (k + 1) * i);
+    gain.assign(ix(K), 1.0);
+    bits.assign(ix(K), 1e5);
+    budget.assign(ix(K), 0.2);
+    serving.assign(ix(K), 0);
+    group.assign(ix(K), 0);
+    w0.resize(ix(K * N));
+    mrs.resize(ix(K * N));
     for (std::ptrdiff_t k = 0; k < K; ++k) {
       double norm2 = 0.0;
       for (std::ptrdiff_t i = 0; i < N; ++i) {
-        auto& x = w0[static_cast<std::size_t>(k * N + i)];
+        auto& x = w0[ix(k * N + i)];
         x = cn();
         norm2 += std::norm(x);
       }
-      const double scale = std::sqrt(0.9 * budget[static_cast<std::size_t>(k)] / norm2);
+      const double scale = std::sqrt(0.9 * budget[ix(k)] / norm2);
       for (std::ptrdiff_t i = 0; i < N; ++i) {
-        w0[static_cast<std::size_t>(k * N + i)] *= scale;
-        mrs[static_cast<std::size_t>(k * N + i)] =
-            std::sqrt(budget[static_cast<std::size_t>(k)] / N) * steering[static_cast<std::size_t>(k * N + i)];
+        w0[ix(k * N + i)] *= scale;
+        mrs[ix(k * N + i)] = std::sqrt(budget[ix(k)] / N) * steering[ix(k * N + i)];
       }
     }
     in = BeamformingInput{d, H.data(), HI.data(), steering.data(), gain.data(), bits.data(),
@@ -71,18 +72,18 @@ struct Case {
     for (std::ptrdiff_t k = 0; k < K; ++k) {
       cdouble beam = 0.0;
       for (std::ptrdiff_t i = 0; i < N; ++i)
-        beam += std::conj(steering[static_cast<std::size_t>(k * N + i)]) * w[k * N + i];
+        beam += std::conj(steering[ix(k * N + i)]) * w[k * N + i];
       double caused = in.noise_power;
       for (std::ptrdiff_t j = 0; j < K; ++j) {
         if (j == k) continue;
         for (std::ptrdiff_t r = 0; r < N; ++r) {
           cdouble y = 0.0;
           for (std::ptrdiff_t c = 0; c < N; ++c)
-            y += HI[static_cast<std::size_t>((k * K + j) * N * N + r * N + c)] * w[j * N + c];
+            y += HI[ix((k * K + j) * N * N + r * N + c)] * w[j * N + c];
           caused += std::norm(y);
         }
       }
-      const double signal = gain[static_cast<std::size_t>(k)] * std::norm(beam);
+      const double signal = gain[ix(k)] * std::norm(beam);
       out = std::min(out, ratio ? signal / caused : signal - in.sensing_sinr * caused);
     }
     return out;
@@ -91,24 +92,24 @@ struct Case {
   // The blend at t, as sensing_blend defines it.
   std::vector<cdouble> blend(double t) const {
     const std::ptrdiff_t K = d.K, N = d.N;
-    std::vector<cdouble> out(static_cast<std::size_t>(K * N));
+    std::vector<cdouble> out(ix(K * N));
     for (std::ptrdiff_t k = 0; k < K; ++k) {
-      const double root = std::sqrt(budget[static_cast<std::size_t>(k)]);
+      const double root = std::sqrt(budget[ix(k)]);
       double norm0 = 0.0;
       cdouble phase = 0.0;
-      for (std::ptrdiff_t i = 0; i < N; ++i) norm0 += std::norm(w0[static_cast<std::size_t>(k * N + i)]);
+      for (std::ptrdiff_t i = 0; i < N; ++i) norm0 += std::norm(w0[ix(k * N + i)]);
       norm0 = std::sqrt(norm0);
       for (std::ptrdiff_t i = 0; i < N; ++i)
-        phase += std::conj(mrs[static_cast<std::size_t>(k * N + i)] / root) * w0[static_cast<std::size_t>(k * N + i)] / norm0;
+        phase += std::conj(mrs[ix(k * N + i)] / root) * w0[ix(k * N + i)] / norm0;
       phase /= std::abs(phase);
       double norm = 0.0;
       for (std::ptrdiff_t i = 0; i < N; ++i) {
-        const auto e = static_cast<std::size_t>(k * N + i);
+        const auto e = ix(k * N + i);
         out[e] = (1.0 - t) * w0[e] / norm0 + t * phase * mrs[e] / root;
         norm += std::norm(out[e]);
       }
       for (std::ptrdiff_t i = 0; i < N; ++i)
-        out[static_cast<std::size_t>(k * N + i)] *= ((1.0 - t) * norm0 + t * root) / std::sqrt(norm);
+        out[ix(k * N + i)] *= ((1.0 - t) * norm0 + t * root) / std::sqrt(norm);
     }
     return out;
   }
